@@ -1,0 +1,92 @@
+// Encoder: writes a model stream in its header's byte order. `len` is the body size rounded
+// up to 8, as xenstored writes it (its reader does not round up), unless the record carries
+// the declared `len` of a non-canonical input; padding is zero unless the record carries it.
+
+import { HEADER_SIZE, IDENT, RecordType, roundUp8 } from '../wire/constants.js';
+import { writeBody } from '../wire/encode-body.js';
+import { EncodeError } from '../wire/errors.js';
+import { LAYOUTS, WATCH_DATA_EXTENDED_SHORT } from '../wire/layout.js';
+import { BinaryWriter, type Sink } from '../wire/writer.js';
+import type { Stream, StreamHeader, XsRecord } from './types.js';
+import { modelToWire } from './wire-model.js';
+
+export function writeHeader(w: BinaryWriter, h: StreamHeader): void {
+  w.latin1(IDENT);
+  w.u32be(h.version);
+  w.u32be(((h.reservedFlags & ~1) | (h.byteOrder === 'big' ? 1 : 0)) >>> 0);
+}
+
+function typeCodeOf(r: XsRecord): number {
+  return r.type === 'UNKNOWN' ? r.typeCode : RecordType[r.type];
+}
+
+/** Appends one record (envelope, body, padding) to `w`, in `w`'s byte order. */
+export function writeRecord(w: BinaryWriter, r: XsRecord, index = -1): void {
+  const start = w.offset;
+  w.u32(typeCodeOf(r));
+  w.u32(0); // len, patched below
+  const bodyStart = w.offset;
+  let bodySize: number;
+  let canonicalLen: number;
+  let wireBody: number; // bytes from body start to the next record
+  try {
+    if (r.type === 'UNKNOWN') {
+      w.bytes(r.body);
+      bodySize = r.body.length;
+      canonicalLen = bodySize;
+    } else if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) {
+      bodySize = writeBody(WATCH_DATA_EXTENDED_SHORT, modelToWire(WATCH_DATA_EXTENDED_SHORT, r), w);
+      canonicalLen = roundUp8(bodySize + 4); // what the defective writer declares
+    } else {
+      if (r.type === 'WATCH_DATA_EXTENDED' && r.depth === null) {
+        throw new EncodeError(index, 'WATCH_DATA_EXTENDED without a depth (lost by its producer): set one, or convert with --repair --assume-depth');
+      }
+      bodySize = writeBody(LAYOUTS[r.type], modelToWire(LAYOUTS[r.type], r), w);
+      canonicalLen = roundUp8(bodySize);
+    }
+  } catch (e) {
+    if (e instanceof EncodeError && e.recordIndex < 0) throw new EncodeError(index, `${r.type}: ${e.message}`);
+    if (e instanceof EncodeError) throw e;
+    throw new EncodeError(index, `${r.type}: ${(e as Error).message}`);
+  }
+  const len = r.len ?? canonicalLen;
+  if (len < bodySize && !(r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect)) {
+    throw new EncodeError(index, `${r.type}: len ${len} is shorter than the body (${bodySize} bytes)`);
+  }
+  w.patchU32(start + 4, len);
+  const end = r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect ? bodyStart + roundUp8(bodySize) : bodyStart + roundUp8(len);
+  const padLen = end - w.offset;
+  if (r.padding) {
+    if (r.padding.length !== padLen) throw new EncodeError(index, `${r.type}: padding holds ${r.padding.length} bytes, the record needs ${padLen}`);
+    w.bytes(r.padding);
+  } else {
+    w.zeros(padLen);
+  }
+}
+
+/** Writes a whole stream to a sink in blocks (bounded memory). */
+export function encodeStreamTo(stream: Stream, sink: Sink): void {
+  const w = new BinaryWriter(stream.header.byteOrder, sink);
+  encodeInto(w, stream);
+  w.flush();
+}
+
+function encodeInto(w: BinaryWriter, stream: Stream): void {
+  const order = stream.header.byteOrder;
+  w.setOrder('big');
+  writeHeader(w, stream.header);
+  w.setOrder(order);
+  stream.records.forEach((r, i) => {
+    writeRecord(w, r, i);
+    w.maybeFlush();
+  });
+  if (stream.trailing) w.bytes(stream.trailing);
+}
+
+export function encodeStream(stream: Stream): Uint8Array {
+  const w = new BinaryWriter(stream.header.byteOrder, undefined, 1 << 16);
+  encodeInto(w, stream);
+  return w.result();
+}
+
+export { HEADER_SIZE };
