@@ -82,6 +82,27 @@ export function decodeRecordAt(
   offset: number,
   index: number,
   order: ByteOrder,
+  base = 0,
+): { record: XsRecord; location: RecordLocation } {
+  if (base === 0) return decodeRecordIn(input, offset, index, order);
+  // `input` is a window of a larger stream starting at absolute offset `base`.
+  try {
+    const r = decodeRecordIn(input, offset, index, order);
+    r.location.offset += base;
+    return r;
+  } catch (e) {
+    if (e instanceof DecodeError) {
+      throw new DecodeError({ offset: e.offset + base, recordIndex: e.recordIndex, recordType: e.recordType, field: e.field }, e.expected, e.found);
+    }
+    throw e;
+  }
+}
+
+function decodeRecordIn(
+  input: Uint8Array,
+  offset: number,
+  index: number,
+  order: ByteOrder,
 ): { record: XsRecord; location: RecordLocation } {
   const buf = asBuffer(input);
   const little = order === 'little';

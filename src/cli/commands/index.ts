@@ -1,0 +1,7 @@
+import { decodeCommand } from './decode.js';
+import { encodeCommand } from './encode.js';
+
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [decodeCommand, encodeCommand];

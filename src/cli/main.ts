@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// xsmig command line: one module per command under commands/.
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands/index.js';
+import { EXIT } from './exit-codes.js';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('xsmig')
+  .usage('$0 <command> [options]\n\nRead, check and convert Xenstore migration streams (xenstored live-update state).')
+  .demandCommand(1, 'Give a command; see xsmig --help.')
+  .strict()
+  .recommendCommands()
+  .help()
+  .alias('h', 'help')
+  .version()
+  .wrap(Math.min(110, process.stdout.columns || 100))
+  .epilogue(
+    'Exit codes: 0 success, 1 finding (check errors, diff differences, convert refused), 2 input not a decodable stream, ' +
+      '64 usage error, 66 input cannot be opened, 70 internal error, 73 output cannot be created.',
+  )
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`xsmig: ${msg}\nxsmig: see xsmig --help\n`);
+    process.exit(EXIT.USAGE);
+  });
+
+for (const c of commands) cli.command(c as never);
+
+await cli.parseAsync();
