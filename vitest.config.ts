@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // CLI tests spawn node processes: keep the pool small on 2-core machines.
+    maxWorkers: 2,
+  },
+});
