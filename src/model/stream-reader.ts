@@ -9,7 +9,8 @@ import type { RecordLocation, StreamHeader, XsRecord } from './types.js';
 
 export interface StreamHandlers {
   onHeader?(header: StreamHeader): void;
-  onRecord?(record: XsRecord, location: RecordLocation): void;
+  /** `bytes`: the record's own bytes (envelope, body, padding); valid during the call. */
+  onRecord?(record: XsRecord, location: RecordLocation, bytes: Uint8Array): void;
   /** Bytes after END. Called once at end() with their count and (up to 1 MiB of) their bytes. */
   onTrailing?(count: number, head: Uint8Array): void;
 }
@@ -89,7 +90,7 @@ export class StreamReader {
       w = this.window(need);
       // Decode within this window; errors carry absolute offsets.
       const { record, location } = decodeRecordAt(w, 0, this.index, this.header.byteOrder, this.base);
-      this.h.onRecord?.(record, location);
+      this.h.onRecord?.(record, location, w.subarray(0, location.wireLen));
       this.index++;
       this.consume(location.wireLen);
       if (record.type === 'END') {
