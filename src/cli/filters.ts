@@ -1,0 +1,78 @@
+// Record filters shared by dump (and the HTML report): by type, path glob, connection, domain.
+
+import { ALL_RECORD_TYPE_NAMES, RecordType } from '../wire/constants.js';
+import type { XsRecord } from '../model/types.js';
+import { CliError, EXIT } from './exit-codes.js';
+
+export interface FilterArgs {
+  type?: string;
+  path?: string;
+  conn?: number;
+  domid?: number;
+}
+
+/** `*` matches within one path element, `**` across elements, `?` one character. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+export function parseTypeList(s: string): Set<string> {
+  const out = new Set<string>();
+  for (const raw of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const up = raw.toUpperCase().replace(/-/g, '_');
+    // Exact name, name without _DATA, or an unambiguous prefix (conn, node, tx ...).
+    const prefixed = ALL_RECORD_TYPE_NAMES.filter((n) => n.startsWith(up));
+    const name =
+      ALL_RECORD_TYPE_NAMES.find((n) => n === up || n === `${up}_DATA`) ??
+      (up === 'TX' ? 'TRANSACTION_DATA' : prefixed.length === 1 ? prefixed[0] : undefined);
+    if (name) out.add(name);
+    else if (up === 'UNKNOWN') out.add('UNKNOWN');
+    else if (/^\d+$/.test(raw)) {
+      const code = Number(raw);
+      const n = ALL_RECORD_TYPE_NAMES.find((k) => RecordType[k] === code);
+      out.add(n ?? 'UNKNOWN');
+    } else {
+      throw new CliError(EXIT.USAGE, `unknown record type "${raw}" in --type (known: ${ALL_RECORD_TYPE_NAMES.join(', ')}, UNKNOWN)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * A predicate over records in stream order. It remembers each connection's domain as the
+ * connections go by, so `--domid` also selects that domain's watches and transactions.
+ */
+export function makeFilter(a: FilterArgs): ((r: XsRecord) => boolean) | undefined {
+  if (a.type === undefined && a.path === undefined && a.conn === undefined && a.domid === undefined) return undefined;
+  const types = a.type !== undefined ? parseTypeList(a.type) : undefined;
+  const path = a.path !== undefined ? globToRegExp(a.path) : undefined;
+  const connDomid = new Map<number, number>();
+  return (r) => {
+    if (r.type === 'CONNECTION_DATA' && r.connType === 0) connDomid.set(r.connId, (r.connSpec as { domid: number }).domid);
+    if (types && !types.has(r.type)) return false;
+    if (path) {
+      const p = r.type === 'NODE_DATA' ? r.path : r.type === 'WATCH_DATA' || r.type === 'WATCH_DATA_EXTENDED' ? r.wpath : undefined;
+      if (p === undefined || !path.test(p)) return false;
+    }
+    const connId = 'connId' in r ? (r.connId as number) : undefined;
+    if (a.conn !== undefined && connId !== a.conn) return false;
+    if (a.domid !== undefined) {
+      let d: number | undefined;
+      if (r.type === 'DOMAIN_DATA') d = r.domainId;
+      else if (r.type === 'NODE_DATA') d = r.connId !== 0 ? connDomid.get(r.connId) : r.perms[0]?.domid;
+      else if (connId !== undefined) d = connDomid.get(connId);
+      if (d !== a.domid) return false;
+    }
+    return true;
+  };
+}

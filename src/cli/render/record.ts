@@ -1,0 +1,196 @@
+// One record as text for `dump`: the fields in wire order with their format names (taken from
+// the layout declarations through the span walker), each with its decoded meaning, and
+// optionally the record's bytes as an annotated hex dump whose every line names its field.
+
+import { hexy } from 'hexy';
+import {
+  DEPTH_UNLIMITED, DOMID, type ByteOrder, accessName, connTypeName, featureNames,
+  recordTypeLabel, reservedDomidName, PERM_LETTERS, PERM_FLAG_STALE,
+} from '../../wire/constants.js';
+import { LAYOUTS, WATCH_DATA_EXTENDED_SHORT, camelToFormatName, type RecordLayout } from '../../wire/layout.js';
+import { walkSpans, type Span } from '../../wire/spans.js';
+import type { RecordLocation, XsRecord } from '../../model/types.js';
+import type { Palette } from '../color.js';
+import { showBytes, xsEscapeString } from './escape.js';
+import { splitMessages } from './messages.js';
+
+export interface RenderOptions {
+  order: ByteOrder;
+  /** Cut long values after this many bytes; 0 shows all. */
+  maxBytes: number;
+  hex: boolean;
+  color: Palette;
+}
+
+export function layoutOf(r: XsRecord): RecordLayout | undefined {
+  if (r.type === 'UNKNOWN') return undefined;
+  if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) return WATCH_DATA_EXTENDED_SHORT;
+  return LAYOUTS[r.type];
+}
+
+/** Every byte of the record as spans with absolute offsets: envelope, body fields, padding. */
+export function recordSpans(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder): Span[] {
+  const abs = loc.offset;
+  const spans: Span[] = [
+    { path: 'type', name: 'type', doc: 'record type', start: abs, end: abs + 4, value: loc.typeCode },
+    { path: 'len', name: 'len', doc: 'body length', start: abs + 4, end: abs + 8, value: loc.len },
+  ];
+  const layout = layoutOf(r);
+  let end = 8;
+  if (layout) {
+    const limit = r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect ? bytes.length : Math.min(bytes.length, 8 + loc.len);
+    const w = walkSpans(layout, bytes, 8, limit, order, { recordIndex: loc.index, recordType: loc.typeCode }, abs);
+    spans.push(...w.spans);
+    end = w.end;
+  } else if (r.type === 'UNKNOWN') {
+    spans.push({ path: 'body', name: 'body', doc: 'body of an unknown record type', start: abs + 8, end: abs + 8 + r.body.length });
+    end = 8 + r.body.length;
+  }
+  if (end < loc.wireLen) {
+    spans.push({ path: 'padding', name: 'padding', doc: 'zero padding to the next 8-byte boundary', start: abs + end, end: abs + loc.wireLen });
+  }
+  return spans;
+}
+
+export function domidText(d: number): string {
+  const n = reservedDomidName(d);
+  return n ? `${d} (${n})` : String(d);
+}
+
+function intMeaning(key: string, v: number | bigint, r: XsRecord): string | undefined {
+  const n = typeof v === 'bigint' ? undefined : v;
+  switch (key) {
+    case 'type': return recordTypeLabel(n!);
+    case 'connType': return connTypeName(n!);
+    case 'fields': return n! & 1 ? 'unique-id present' : 'no unique-id';
+    case 'domid':
+    case 'domainId': return reservedDomidName(n!);
+    case 'tdomid': return n === DOMID.INVALID ? 'DOMID_INVALID: no target' : `acts for domain ${domidText(n!)}`;
+    case 'rwSocketFd':
+    case 'evtchnFd':
+    case 'socketFd': return n === -1 ? 'unused' : undefined;
+    case 'depth': return n === DEPTH_UNLIMITED ? 'unlimited' : `${n} level${n === 1 ? '' : 's'} below wpath`;
+    case 'access':
+      return r.type === 'NODE_DATA' && r.connId === 0 ? 'not used: committed node' : accessName(n!);
+    case 'txId':
+      return r.type === 'NODE_DATA' && r.connId === 0 ? 'ignored: committed node' : undefined;
+    case 'connId':
+      return r.type === 'NODE_DATA' && n === 0 ? 'committed node' : undefined;
+    case 'features': {
+      const names = featureNames(n!);
+      return names.length ? names.join(', ') : 'none';
+    }
+    case 'uniqueId': return `0x${(v as bigint).toString(16).padStart(16, '0')}`;
+    case 'pad': return n ? 'not zero' : undefined;
+    default: return undefined;
+  }
+}
+
+function fmtInt(key: string, v: number | bigint): string {
+  if (key === 'fields' || key === 'features') return `0x${v.toString(16)}`;
+  return v.toString();
+}
+
+/** The text lines of one record (without a trailing blank line). */
+export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, o: RenderOptions): string[] {
+  const c = o.color;
+  const lines: string[] = [];
+  const typeName = r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type;
+  lines.push(
+    `${c.bold(`#${loc.index}`)} ${c.dim(`@${loc.offset} (0x${loc.offset.toString(16)})`)} ${c.cyan(c.bold(typeName))} len ${loc.len}` +
+      (r.len !== undefined ? c.yellow('  (non-canonical len)') : ''),
+  );
+  const spans = recordSpans(r, loc, bytes, o.order);
+  const field = (name: string, value: string, meaning?: string) =>
+    lines.push(`  ${c.magenta(name)}: ${value}${meaning ? c.dim(`  (${meaning})`) : ''}`);
+
+  const m = r as unknown as Record<string, unknown>;
+  for (const s of spans) {
+    const key = s.path.replace(/^.*[.\]]/, '').replace(/\[\d+\]$/, '');
+    if (s.path === 'type' || s.path === 'len' || s.path === 'padding') continue;
+    if (s.path.startsWith('perms[')) {
+      if (!s.path.endsWith('.perm')) continue;
+      const i = Number(/perms\[(\d+)\]/.exec(s.path)![1]);
+      const p = (r as Extract<XsRecord, { type: 'NODE_DATA' }>).perms[i]!;
+      const notes = [i === 0 ? 'owner' : PERM_LETTERS[p.perm] ?? 'invalid letter'];
+      if (i === 0) notes.push(PERM_LETTERS[p.perm] ? `others: ${PERM_LETTERS[p.perm]}` : 'invalid letter');
+      if (p.flags & PERM_FLAG_STALE) notes.push('stale, ignored');
+      if (p.flags & ~PERM_FLAG_STALE) notes.push(`flags 0x${p.flags.toString(16)}`);
+      const dn = reservedDomidName(p.domid);
+      if (dn) notes.push(dn);
+      field(`perms[${i}]`, `${xsEscapeString(p.perm)}${p.domid}`, notes.join('; '));
+      continue;
+    }
+    if (s.path.startsWith('quotaVal[')) continue;
+    if (s.path.startsWith('quotaNames[')) {
+      const i = Number(/\[(\d+)\]/.exec(s.path)![1]);
+      const all = r.type === 'GLOBAL_QUOTA_DATA' ? [...r.domQuotas, ...r.globQuotas] : r.type === 'DOMAIN_DATA' ? r.quotas : [];
+      const q = all[i]!;
+      const scope = r.type === 'GLOBAL_QUOTA_DATA' ? (i < r.domQuotas.length ? 'per-domain default' : 'global') : '';
+      field(`quota ${xsEscapeString(q.name)}`, q.value === 0 ? '0' : String(q.value), [q.value === 0 ? 'unlimited' : '', scope].filter(Boolean).join('; ') || undefined);
+      continue;
+    }
+    if (s.value !== undefined) {
+      field(s.path.startsWith("connSpec.") ? `conn-spec.${s.name}` : s.name, fmtInt(key, s.value), intMeaning(key, s.value, r));
+      continue;
+    }
+    // Strings and bytes: the decoded value from the model.
+    const v = s.path.startsWith('connSpec.') ? (m.connSpec as Record<string, unknown>)[key] : m[key];
+    if (typeof v === 'string') {
+      const unterminated = r.unterminated?.includes(key);
+      field(s.name, `"${xsEscapeString(v)}"`, unterminated ? 'no terminating NUL' : undefined);
+    } else if (v instanceof Uint8Array) {
+      if ((key === 'inData' || key === 'outData') && v.length) {
+        field(s.name, `${v.length} bytes`);
+        const { messages, rest } = splitMessages(v, o.order);
+        for (const msg of messages) {
+          const state = msg.complete ? '' : `, ${msg.payload.length} of ${msg.len} payload bytes received`;
+          lines.push(`    ${c.green(msg.typeName)} req-id ${msg.reqId} tx-id ${msg.txId} len ${msg.len}${state}: ${showBytes(msg.payload, o.maxBytes)}`);
+        }
+        if (rest.length) lines.push(`    fragment of a message header: ${showBytes(rest, o.maxBytes)}`);
+      } else if (key === 'dataPad') {
+        field(s.name, Buffer.from(v).toString('hex'), 'not zero');
+      } else {
+        field(s.name, showBytes(v, o.maxBytes), key === 'value' ? `${v.length} byte${v.length === 1 ? '' : 's'}` : undefined);
+      }
+    } else if (key === 'dataPad') {
+      // zero padding between data and unique-id: nothing to say
+    }
+  }
+  if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) {
+    lines.push(`  ${c.yellow('producer defect')}: Xen 4.22 short header: depth and pad were not written; the depth is lost` +
+      (r.len !== undefined ? `; declared len ${loc.len} overruns the record` : ''));
+  }
+  if (r.type === 'UNKNOWN') field('body', showBytes(r.body, o.maxBytes), `${r.body.length} bytes, unknown type kept as is`);
+  if (r.padding) field('padding', Buffer.from(r.padding).toString('hex'), c.yellow('not zero'));
+  if (o.hex) lines.push(...hexLines(spans, bytes, loc.offset, c, o.maxBytes));
+  return lines;
+}
+
+/** A span's label by format names: `perms[1].domid`, `conn-spec.evtchn`, `quota-val[3]`. */
+export function spanLabel(s: Span): string {
+  const parts = s.path.split('.');
+  const last = parts.pop()!;
+  const index = /(\[\d+\])$/.exec(last)?.[1] ?? '';
+  return [...parts.map((p) => camelToFormatName(p)), `${s.name}${index}`].join('.');
+}
+
+/**
+ * The record's bytes, one hexy block per field span, each line tagged with the field: the
+ * offsets are absolute, so they match `xxd` of the whole file.
+ */
+export function hexLines(spans: Span[], bytes: Uint8Array, base: number, c: Palette, maxBytes = 0): string[] {
+  const out: string[] = [];
+  for (const s of spans) {
+    if (s.end <= s.start) continue;
+    const size = s.end - s.start;
+    const shown = maxBytes > 0 ? Math.min(size, Math.max(16, maxBytes)) : size;
+    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset + (s.start - base), shown);
+    const text = hexy(chunk, { bytesPerLine: 16, bytesPerGroup: 1, showAddress: true, displayOffset: s.start, annotate: 'ascii', caps: 'lower' });
+    for (const line of text.replace(/\n$/, '').split('\n')) {
+      out.push(`    ${c.dim(line.trimEnd().padEnd(76))}  ${spanLabel(s)}`);
+    }
+    if (shown < size) out.push(`    ${c.dim(`... ${size - shown} more bytes of ${spanLabel(s)} (--max-bytes 0 shows all)`)}`);
+  }
+  return out;
+}
