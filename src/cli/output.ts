@@ -9,7 +9,8 @@ import { CliError, EXIT } from './exit-codes.js';
 export class BlockWriter {
   private parts: string[] = [];
   private size = 0;
-  constructor(private readonly fd: number, private readonly threshold = 1 << 16) {}
+  /** `latin1`: strings hold one byte per char (raw paths for `tree`). */
+  constructor(private readonly fd: number, private readonly encoding: 'utf8' | 'latin1' = 'utf8', private readonly threshold = 1 << 16) {}
 
   line(s: string): void {
     this.parts.push(s, '\n');
@@ -23,7 +24,7 @@ export class BlockWriter {
   }
   flush(): void {
     if (this.size === 0) return;
-    const data = Buffer.from(this.parts.join(''), 'utf8');
+    const data = Buffer.from(this.parts.join(''), this.encoding);
     this.parts = [];
     this.size = 0;
     writeAllSync(this.fd, data);
