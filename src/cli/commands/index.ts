@@ -2,8 +2,9 @@ import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { dumpCommand } from './dump.js';
 import { treeCommand } from './tree.js';
+import { infoCommand } from './info.js';
 
 import type { CommandModule } from 'yargs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [dumpCommand, treeCommand, decodeCommand, encodeCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, decodeCommand, encodeCommand];

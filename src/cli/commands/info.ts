@@ -1,0 +1,218 @@
+import type { Argv, CommandModule } from 'yargs';
+import { headerAnomalies, recordAnomalies, type Anomaly } from '../../model/anomalies.js';
+import type { Quota, RingSpec, SocketSpec, StreamHeader } from '../../model/types.js';
+import { DOMID, featureNames, type RecordTypeName } from '../../wire/constants.js';
+import { palette, useColor, type Palette } from '../color.js';
+import { resolveInput } from '../input.js';
+import { BlockWriter } from '../output.js';
+import { domidText } from '../render/record.js';
+import { runCommand } from '../run.js';
+import { streamInput } from '../stream-input.js';
+import { headerLine } from './dump.js';
+
+interface Args { file?: string; json?: boolean }
+
+interface ConnInfo {
+  connId: number;
+  type: 'ring' | 'socket' | string;
+  domid?: number;
+  target?: number;
+  evtchn?: number;
+  socketFd?: number;
+  inData: number;
+  outData: number;
+  watches: number;
+  depthWatches: number;
+  transactions: number;
+  uniqueId?: string;
+}
+interface DomainInfo { domid: number; features: number; featureNames: string[]; quotas: Quota[] }
+
+/** Everything `info` reports, gathered record by record (memory grows with connections and domains, not nodes). */
+export interface StreamSummary {
+  header?: StreamHeader;
+  bytes: number;
+  records: number;
+  byType: Partial<Record<RecordTypeName | 'UNKNOWN', number>>;
+  connections: ConnInfo[];
+  domains: DomainInfo[];
+  globalQuotas?: { perDomainDefaults: Quota[]; global: Quota[] };
+  nodes: {
+    committed: number;
+    inTransactions: number;
+    valueBytes: number;
+    deepest?: { path: string; depth: number };
+    largest?: { path: string; bytes: number };
+    special: string[];
+  };
+  anomalies: Anomaly[];
+  trailingBytes: number;
+}
+
+export function summarise(input: Parameters<typeof streamInput>[0]): StreamSummary {
+  const s: StreamSummary = {
+    bytes: 0, records: 0, byType: {}, connections: [], domains: [],
+    nodes: { committed: 0, inTransactions: 0, valueBytes: 0, special: [] }, anomalies: [], trailingBytes: 0,
+  };
+  const conns = new Map<number, ConnInfo>();
+  streamInput(input, {
+    onHeader: (h) => {
+      s.header = h;
+      s.bytes = 16;
+      s.anomalies.push(...headerAnomalies(h));
+    },
+    onRecord: (r, loc) => {
+      s.records++;
+      s.bytes = loc.offset + loc.wireLen;
+      s.byType[r.type] = (s.byType[r.type] ?? 0) + 1;
+      s.anomalies.push(...recordAnomalies(r, loc));
+      switch (r.type) {
+        case 'CONNECTION_DATA': {
+          const c: ConnInfo = { connId: r.connId, type: r.connType === 0 ? 'ring' : r.connType === 1 ? 'socket' : `type ${r.connType}`, inData: r.inData.length, outData: r.outData.length, watches: 0, depthWatches: 0, transactions: 0 };
+          if (r.connType === 0) {
+            const spec = r.connSpec as RingSpec;
+            c.domid = spec.domid;
+            if (spec.tdomid !== DOMID.INVALID) c.target = spec.tdomid;
+            c.evtchn = spec.evtchn;
+          } else if (r.connType === 1) c.socketFd = (r.connSpec as SocketSpec).socketFd;
+          if (r.uniqueId !== undefined) c.uniqueId = `0x${r.uniqueId.toString(16).padStart(16, '0')}`;
+          conns.set(r.connId, c);
+          s.connections.push(c);
+          break;
+        }
+        case 'WATCH_DATA':
+        case 'WATCH_DATA_EXTENDED': {
+          const c = conns.get(r.connId);
+          if (c) {
+            c.watches++;
+            if (r.type === 'WATCH_DATA_EXTENDED') c.depthWatches++;
+          }
+          break;
+        }
+        case 'TRANSACTION_DATA': {
+          const c = conns.get(r.connId);
+          if (c) c.transactions++;
+          break;
+        }
+        case 'DOMAIN_DATA':
+          s.domains.push({ domid: r.domainId, features: r.features, featureNames: featureNames(r.features), quotas: r.quotas });
+          break;
+        case 'GLOBAL_QUOTA_DATA':
+          s.globalQuotas = { perDomainDefaults: r.domQuotas, global: r.globQuotas };
+          break;
+        case 'NODE_DATA': {
+          if (r.connId !== 0) {
+            s.nodes.inTransactions++;
+            break;
+          }
+          if (!r.path.startsWith('/')) {
+            s.nodes.special.push(r.path);
+            break;
+          }
+          s.nodes.committed++;
+          s.nodes.valueBytes += r.value.length;
+          const depth = r.path === '/' ? 0 : r.path.split('/').length - 1;
+          if (!s.nodes.deepest || depth > s.nodes.deepest.depth) s.nodes.deepest = { path: r.path, depth };
+          if (!s.nodes.largest || r.value.length > s.nodes.largest.bytes) s.nodes.largest = { path: r.path, bytes: r.value.length };
+          break;
+        }
+        default:
+          break;
+      }
+    },
+    onTrailing: (count) => {
+      s.trailingBytes = count;
+      s.bytes += count;
+      s.anomalies.push({ kind: 'trailing', message: `${count} bytes after the END record` });
+    },
+  });
+  return s;
+}
+
+function table(rows: string[][], c: Palette): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r, ri) => {
+    const line = `  ${r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`;
+    return ri === 0 ? c.dim(line) : line;
+  });
+}
+
+function quotaText(q: Quota[]): string {
+  return q.length ? q.map((x) => `${x.name} ${x.value === 0 ? 'unlimited' : x.value}`).join(', ') : 'none';
+}
+
+export function renderSummary(s: StreamSummary, label: string, c: Palette): string[] {
+  const out: string[] = [];
+  const h = s.header!;
+  out.push(`${c.bold(label)}: ${s.bytes} bytes`);
+  out.push(headerLine(h));
+  const counts = Object.entries(s.byType).map(([k, v]) => `${k} ${v}`).join(', ');
+  out.push(`${s.records} records: ${counts}`);
+
+  out.push('', c.bold(`Connections (${s.connections.length})`));
+  if (s.connections.length) {
+    const rows = [['conn-id', 'type', 'domid', 'target', 'evtchn/fd', 'in-data', 'out-data', 'watches', 'tx', 'unique-id']];
+    for (const x of s.connections) {
+      rows.push([
+        String(x.connId), x.type, x.domid === undefined ? '-' : domidText(x.domid), x.target === undefined ? '-' : domidText(x.target),
+        x.evtchn !== undefined ? `evtchn ${x.evtchn}` : x.socketFd !== undefined ? `fd ${x.socketFd}` : '-',
+        String(x.inData), String(x.outData), x.depthWatches ? `${x.watches} (${x.depthWatches} with depth)` : String(x.watches),
+        String(x.transactions), x.uniqueId ?? '-',
+      ]);
+    }
+    out.push(...table(rows, c));
+  }
+
+  out.push('', c.bold(`Domains (${s.domains.length})`));
+  const defaults = new Map((s.globalQuotas?.perDomainDefaults ?? []).map((q) => [q.name, q.value]));
+  if (s.domains.length) {
+    const rows = [['domid', 'features', 'quotas that differ from the defaults']];
+    for (const d of s.domains) {
+      const diff = d.quotas.filter((q) => defaults.get(q.name) !== q.value).map((q) => `${q.name} ${q.value}${defaults.has(q.name) ? ` (default ${defaults.get(q.name)})` : ''}`);
+      rows.push([domidText(d.domid), `0x${d.features.toString(16)} ${d.featureNames.join(',') || 'none'}`.trim(), diff.length ? diff.join(', ') : d.quotas.length ? 'none' : 'no quotas recorded']);
+    }
+    out.push(...table(rows, c));
+  }
+
+  out.push('', c.bold('Global quotas'));
+  if (s.globalQuotas) {
+    out.push(`  per-domain defaults: ${quotaText(s.globalQuotas.perDomainDefaults)}`);
+    out.push(`  global: ${quotaText(s.globalQuotas.global)}`);
+  } else out.push('  no GLOBAL_QUOTA_DATA record');
+
+  const n = s.nodes;
+  out.push('', c.bold('Nodes'));
+  out.push(`  ${n.committed} committed, ${n.valueBytes} value bytes; ${n.inTransactions} inside transactions`);
+  if (n.deepest) out.push(`  deepest: ${n.deepest.path} (${n.deepest.depth} levels)`);
+  if (n.largest) out.push(`  largest value: ${n.largest.path} (${n.largest.bytes} bytes)`);
+  out.push(`  special nodes: ${n.special.length ? n.special.join(', ') : 'none'}`);
+
+  out.push('', c.bold(`Anomalies (${s.anomalies.length})`));
+  if (!s.anomalies.length) out.push('  none: canonical framing and padding');
+  for (const a of s.anomalies) {
+    const where = a.recordIndex !== undefined && a.recordIndex >= 0 ? `record #${a.recordIndex} @${a.offset}: ` : '';
+    out.push(`  ${c.yellow(a.kind)}: ${where}${a.message}`);
+  }
+  return out;
+}
+
+export const infoCommand: CommandModule<object, Args> = {
+  command: 'info [file]',
+  describe: 'Summarise a stream: version, record counts, connections, domains, quotas, nodes, anomalies',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', describe: 'stream file, or - for stdin (default when piped)' })
+      .option('json', { type: 'boolean', describe: 'the summary as one JSON object' })
+      .example('$0 info state_dump', 'one-screen summary')
+      .example('$0 info --json state_dump | jq .connections', 'the connections table as JSON') as Argv<Args>,
+  handler: async (argv) => {
+    const input = resolveInput(argv.file);
+    const out = new BlockWriter(1);
+    await runCommand(input.label, () => {
+      const s = summarise(input);
+      if (argv.json) out.line(JSON.stringify(s, null, 2));
+      else for (const l of renderSummary(s, input.label, palette(useColor()))) out.line(l);
+      out.flush();
+    });
+  },
+};

@@ -1,0 +1,46 @@
+// What the decoder kept of a non-canonical input, named for people: derived from the extras a
+// record carries (their presence is the marker), so nothing is tracked twice.
+
+import { recordTypeLabel } from '../wire/constants.js';
+import type { RecordLocation, Stream, StreamHeader, XsRecord } from './types.js';
+
+export interface Anomaly {
+  kind: 'len' | 'padding' | 'unterminated' | 'internal-pad' | 'producer-defect' | 'unknown-type' | 'trailing' | 'reserved-flags';
+  message: string;
+  recordIndex?: number;
+  offset?: number;
+}
+
+export function recordAnomalies(r: XsRecord, loc?: RecordLocation): Anomaly[] {
+  const out: Anomaly[] = [];
+  const at = { recordIndex: loc?.index, offset: loc?.offset };
+  const name = r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type;
+  if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) {
+    out.push({ kind: 'producer-defect', message: `${name}: Xen 4.22 short header, depth not written (lost)${r.len !== undefined ? `, declared len ${r.len} overruns the record` : ''}`, ...at });
+  } else if (r.len !== undefined) {
+    out.push({ kind: 'len', message: `${name}: declared len ${r.len} is not the body size rounded up to 8${r.len % 8 ? ' (not a multiple of 8: xenstored would misread the next record)' : ''}`, ...at });
+  }
+  if (r.padding) out.push({ kind: 'padding', message: `${name}: ${r.padding.length} padding bytes are not all zero`, ...at });
+  if (r.unterminated?.length) out.push({ kind: 'unterminated', message: `${name}: ${r.unterminated.join(', ')} without terminating NUL`, ...at });
+  if (r.type === 'CONNECTION_DATA' && r.dataPad) out.push({ kind: 'internal-pad', message: `${name}: padding before unique-id is not zero`, ...at });
+  if ((r.type === 'WATCH_DATA_EXTENDED' || r.type === 'CONNECTION_DATA') && 'pad' in r && r.pad) {
+    out.push({ kind: 'internal-pad', message: `${name}: pad field is ${r.pad}, not zero`, ...at });
+  }
+  if (r.type === 'CONNECTION_DATA' && r.connType === 1 && (r.connSpec as { pad?: number }).pad) {
+    out.push({ kind: 'internal-pad', message: `${name}: socket conn-spec pad is not zero`, ...at });
+  }
+  if (r.type === 'UNKNOWN') out.push({ kind: 'unknown-type', message: `unknown record type ${r.typeCode} (${r.body.length} body bytes kept)`, ...at });
+  return out;
+}
+
+export function headerAnomalies(h: StreamHeader): Anomaly[] {
+  return h.reservedFlags ? [{ kind: 'reserved-flags', message: `header flags: reserved bits 0x${h.reservedFlags.toString(16)} set`, recordIndex: -1, offset: 12 }] : [];
+}
+
+export function streamAnomalies(s: Stream, locations?: RecordLocation[]): Anomaly[] {
+  const out = headerAnomalies(s.header);
+  s.records.forEach((r, i) => out.push(...recordAnomalies(r, locations?.[i])));
+  if (s.trailing) out.push({ kind: 'trailing', message: `${s.trailing.length} bytes after the END record` });
+  return out;
+}
+
