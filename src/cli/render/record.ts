@@ -91,6 +91,17 @@ function fmtInt(key: string, v: number | bigint): string {
   return v.toString();
 }
 
+const leafKeys = new Map<string, string>();
+/** `perms[1].domid` -> `domid`, `quotaVal[3]` -> `quotaVal` (memoised: dump calls it per field). */
+function leafKey(path: string): string {
+  let k = leafKeys.get(path);
+  if (k === undefined) {
+    k = path.replace(/^.*[.\]]/, '').replace(/\[\d+\]$/, '');
+    if (leafKeys.size < 100_000) leafKeys.set(path, k);
+  }
+  return k;
+}
+
 /** The text lines of one record (without a trailing blank line). */
 export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, o: RenderOptions): string[] {
   const c = o.color;
@@ -106,7 +117,7 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
 
   const m = r as unknown as Record<string, unknown>;
   for (const s of spans) {
-    const key = s.path.replace(/^.*[.\]]/, '').replace(/\[\d+\]$/, '');
+    const key = leafKey(s.path);
     if (s.path === 'type' || s.path === 'len' || s.path === 'padding') continue;
     if (s.path.startsWith('perms[')) {
       if (!s.path.endsWith('.perm')) continue;
