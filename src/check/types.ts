@@ -26,6 +26,8 @@ export interface TargetLoss {
   target: TargetName;
   /** `refuse`: the reader aborts the restore; `lose`: it restores without this item. */
   kind: 'refuse' | 'lose';
+  /** Whose item it is: `domain 1`, `connection 4 (domain 1)`, `global quotas`, `node "/a"`; empty for the stream as a whole. */
+  subject?: string;
   message: string;
   recordIndex?: number;
   offset?: number;

@@ -1,3 +1,4 @@
+import { checkCommand } from './check.js';
 import { decodeCommand } from './decode.js';
 import { encodeCommand } from './encode.js';
 import { dumpCommand } from './dump.js';
@@ -7,4 +8,4 @@ import { infoCommand } from './info.js';
 import type { CommandModule } from 'yargs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, decodeCommand, encodeCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, decodeCommand, encodeCommand];

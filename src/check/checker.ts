@@ -1,0 +1,672 @@
+// The rule engine. One pass over the records in stream order (`visit`), then `finish` for what
+// needs the whole stream (END placement, trailing bytes, domains named before their owner).
+// The same pass works out what a reader profile (`target`) would lose or refuse.
+// Rules read the anomaly markers the decoder keeps in the model (len, padding, unterminated,
+// dataPad, pad, producerDefect, UNKNOWN records, header.reservedFlags, stream.trailing).
+
+import {
+  CONN_FIELD_UNIQUE_ID,
+  DEPTH_UNLIMITED,
+  DOMID,
+  KNOWN_FEATURE_MASK,
+  PERM_FLAG_STALE,
+  PERM_LETTERS,
+  featureNames,
+  isKnownQuotaName,
+  reservedDomidName,
+  roundUp8,
+} from '../wire/constants.js';
+import { writeBody } from '../wire/encode-body.js';
+import { LAYOUTS } from '../wire/layout.js';
+import { BinaryWriter } from '../wire/writer.js';
+import { modelToWire } from '../model/wire-model.js';
+import type {
+  ConnectionData,
+  DomainData,
+  GlobalQuotaData,
+  NodeData,
+  Quota,
+  RecordLocation,
+  StreamHeader,
+  TransactionData,
+  WatchData,
+  WatchDataExtended,
+  XsRecord,
+} from '../model/types.js';
+import { PROFILES, type ReaderProfile } from './profiles.js';
+import { ruleDef } from './rules.js';
+import type { CheckReport, Finding, TargetLoss, TargetName } from './types.js';
+import { describePlace, hex, plural, q, recordPlace, type Place } from './where.js';
+
+/** Longest absolute path xenstored accepts (XENSTORE_ABS_PATH_MAX). */
+export const PATH_MAX = 3072;
+/** Characters xenstored accepts in a node name. */
+const PATH_CHARS = /^[A-Za-z0-9\-/_@]*$/;
+/** First reserved domain id (DOMID_SELF); ids from here up cannot be a guest. */
+const DOMID_FIRST_RESERVED = DOMID.SELF;
+/** Size of the wire header of a queued message (type, req-id, tx-id, len). */
+const WIRE_HEADER = 16;
+
+interface Who {
+  connId?: number;
+  domid?: number;
+}
+
+interface ConnInfo {
+  index: number;
+  /** Domain at the other end when the connection is a shared ring. */
+  domid?: number;
+}
+
+interface PendingDomain {
+  index: number;
+  place: Place;
+  record: DomainData;
+  earlierRing: boolean;
+  earlierOwner: boolean;
+}
+
+export interface CheckerOptions {
+  target?: TargetName;
+}
+
+function allZero(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+/** Quota names written after the last one the counts cover, or undefined if `padding` is not that. */
+function surplusNames(padding: Uint8Array): string[] | undefined {
+  const names: string[] = [];
+  let i = 0;
+  while (i < padding.length && padding[i] !== 0) {
+    let j = i;
+    while (j < padding.length && padding[j]! >= 0x21 && padding[j]! <= 0x7e) j++;
+    if (j === i || j >= padding.length || padding[j] !== 0) return undefined;
+    names.push(Buffer.from(padding.subarray(i, j)).toString('latin1'));
+    i = j + 1;
+  }
+  if (names.length === 0 || !allZero(padding.subarray(i))) return undefined;
+  return names;
+}
+
+/** Why a node or watch path would be refused by xenstored's name check, or undefined. */
+function pathSyntaxProblem(path: string, absolute: boolean): string | undefined {
+  if (path.length === 0) return 'it is empty';
+  if (!PATH_CHARS.test(path)) {
+    const bad = [...path].find((c) => !PATH_CHARS.test(c))!;
+    return `it holds ${q(bad)}, outside the characters xenstored accepts (A-Z a-z 0-9 - / _ @)`;
+  }
+  if (path.includes('//')) return 'it holds "//"';
+  if (path.length > 1 && path.endsWith('/')) return 'it ends in "/"';
+  if (absolute && path.length > PATH_MAX) return `it is ${path.length} bytes long, over xenstored's limit of ${PATH_MAX}`;
+  return undefined;
+}
+
+/** Body size of a record as the encoder writes it (no padding). */
+function bodySize(r: XsRecord): number | undefined {
+  if (r.type === 'UNKNOWN') return r.body.length;
+  try {
+    return writeBody(LAYOUTS[r.type], modelToWire(LAYOUTS[r.type], r), new BinaryWriter('little', undefined, 256));
+  } catch {
+    return undefined;
+  }
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** Directory levels a watch on `wpath` can ever see below it, given the path length limit. */
+function maxLevelsBelow(wpath: string): number {
+  const base = wpath === '/' ? 0 : wpath.length;
+  return Math.floor(Math.max(0, PATH_MAX - base) / 2);
+}
+
+function quotaList(qs: readonly Quota[]): string {
+  return qs.map((x) => `${x.name}=${x.value}`).join(', ');
+}
+
+/** Checks one stream record by record; see the module comment. */
+export class StreamChecker {
+  private readonly findings: Finding[] = [];
+  private readonly losses: TargetLoss[] = [];
+  private readonly profile: ReaderProfile | undefined;
+  /** The target refuses the stream as a whole (header): item losses are not listed. */
+  private refusedWhole = false;
+  private index = 0;
+  private lastType: string | undefined;
+  private endAt: { index: number; loc?: RecordLocation } | undefined;
+  private afterEndReported = false;
+
+  private readonly conns = new Map<number, ConnInfo>();
+  private readonly ringByDomid = new Map<number, number>();
+  private readonly ownerFirst = new Map<number, number>();
+  private readonly ringLater = new Map<number, number>();
+  private readonly watches = new Set<string>();
+  private readonly transactions = new Set<string>();
+  private readonly committed = new Set<string>();
+  private readonly domains = new Map<number, number>();
+  private readonly pendingDomains: PendingDomain[] = [];
+  private readonly globals = new Map<string, number>();
+
+  constructor(readonly header: StreamHeader, opts: CheckerOptions = {}) {
+    this.profile = opts.target ? PROFILES[opts.target] : undefined;
+    this.checkHeader();
+  }
+
+  // -- reporting ------------------------------------------------------------------------------
+
+  private find(rule: string, place: Place, text: string, who: Who = {}): void {
+    const def = ruleDef(rule);
+    const f: Finding = { rule, severity: def.severity, message: `${describePlace(place)}: ${text}`, ...place };
+    if (who.connId !== undefined) f.connId = who.connId;
+    if (who.domid !== undefined) f.domid = who.domid;
+    this.findings.push(f);
+  }
+
+  private lose(kind: TargetLoss['kind'], place: Place, subject: string, text: string, who: Who = {}): void {
+    if (!this.profile || (this.refusedWhole && place.recordIndex !== undefined)) return;
+    const l: TargetLoss = { target: this.profile.name, kind, subject, message: `${describePlace(place)}: ${subject ? `${subject}: ` : ''}${text}`, ...place };
+    if (who.connId !== undefined) l.connId = who.connId;
+    if (who.domid !== undefined) l.domid = who.domid;
+    this.losses.push(l);
+  }
+
+  private connWho(connId: number): Who {
+    const c = this.conns.get(connId);
+    return c?.domid === undefined ? { connId } : { connId, domid: c.domid };
+  }
+
+  private connSubject(connId: number): string {
+    const c = this.conns.get(connId);
+    return c?.domid === undefined ? `connection ${connId}` : `connection ${connId} (domain ${c.domid})`;
+  }
+
+  // -- header ---------------------------------------------------------------------------------
+
+  private checkHeader(): void {
+    const h = this.header;
+    const versionAt: Place = { offset: 8, recordType: 'header' };
+    const flagsAt: Place = { offset: 12, recordType: 'header' };
+    if (h.version !== 1 && h.version !== 2) {
+      this.find('header.version-unknown', versionAt, `version ${h.version}; the format defines versions 1 and 2`);
+    }
+    if (h.reservedFlags !== 0) {
+      this.find('header.reserved-flags', flagsAt, `flags ${hex(h.reservedFlags >>> 0, 8)} set reserved bits 1-31, which must be zero`);
+    }
+    const p = this.profile;
+    if (!p) return;
+    const subject = '';
+    if (!p.versions.includes(h.version)) {
+      this.lose('refuse', versionAt, subject, `version ${h.version}: ${p.name} reads version${p.versions.length > 1 ? 's' : ''} ${p.versions.join(' and ')} only`);
+      this.refusedWhole = true;
+    }
+    if (!p.byteOrders.includes(h.byteOrder)) {
+      this.lose('refuse', flagsAt, subject, `${h.byteOrder}-endian records: ${p.name} reads only its host's byte order (${p.byteOrders.join(', ')})`);
+      this.refusedWhole = true;
+    }
+    if (p.exactFlags && h.reservedFlags !== 0) {
+      this.lose('refuse', flagsAt, subject, `reserved flag bits set: ${p.name} requires flags to equal its own`);
+      this.refusedWhole = true;
+    }
+  }
+
+  // -- records --------------------------------------------------------------------------------
+
+  /** Checks the next record. `loc` (from decodeStreamDetailed) adds byte offsets to messages. */
+  visit(r: XsRecord, loc?: RecordLocation): void {
+    const index = loc?.index ?? this.index;
+    this.index = index + 1;
+    const place = recordPlace(index, r, loc);
+
+    if (this.endAt !== undefined && !this.afterEndReported) {
+      this.afterEndReported = true;
+      this.find('framing.end-not-last', place, `follows the END record #${this.endAt.index}; END must be the last record`);
+    }
+    this.lastType = r.type;
+
+    const quotaSurplus = this.checkFraming(r, place);
+
+    switch (r.type) {
+      case 'END':
+        if (this.endAt === undefined) this.endAt = loc ? { index, loc } : { index };
+        break;
+      case 'GLOBAL_DATA':
+        this.checkGlobal(r.type, index, place);
+        break;
+      case 'CONNECTION_DATA':
+        this.checkConnection(r, index, place);
+        break;
+      case 'WATCH_DATA':
+      case 'WATCH_DATA_EXTENDED':
+        this.checkWatch(r, place);
+        break;
+      case 'TRANSACTION_DATA':
+        this.checkTransaction(r, place);
+        break;
+      case 'NODE_DATA':
+        this.checkNode(r, index, place);
+        break;
+      case 'GLOBAL_QUOTA_DATA':
+        this.checkGlobal(r.type, index, place);
+        this.checkGlobalQuota(r, place, quotaSurplus);
+        break;
+      case 'DOMAIN_DATA':
+        this.checkDomain(r, index, place, quotaSurplus);
+        break;
+      case 'UNKNOWN':
+        this.find('framing.type-unknown', place, `type ${r.typeCode} is reserved; readers skip its ${plural(r.body.length, 'byte')}`);
+        this.lose('lose', place, '', `record of unknown type ${r.typeCode} skipped`);
+        break;
+    }
+  }
+
+  /** Envelope rules; returns surplus quota names found in the padding of a quota record. */
+  private checkFraming(r: XsRecord, place: Place): string[] | undefined {
+    let surplus: string[] | undefined;
+    if ((r.type === 'GLOBAL_QUOTA_DATA' || r.type === 'DOMAIN_DATA') && r.padding) surplus = surplusNames(r.padding);
+    const defect = r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect !== undefined;
+    if (r.len !== undefined && !defect && !surplus) {
+      if (r.len % 8 !== 0) {
+        this.find('framing.len-not-padded', place, `len ${r.len} is not a multiple of 8: xenstored reads exactly len bytes and would take the padding for the next record`);
+        if (this.profile?.exactLen) {
+          this.lose('refuse', place, '', `len ${r.len} is not padded: ${this.profile.name} reads the next record header ${roundUp8(r.len) - r.len} bytes early and misreads every record after this one`);
+        }
+      } else {
+        const body = bodySize(r);
+        const after = body === undefined ? 'more than 7 bytes' : `${plural(r.len - body, 'byte')} (body ${body})`;
+        this.find('framing.len-excess', place, `len ${r.len} leaves ${after} after the body; the format allows 0-7 padding bytes`);
+      }
+    }
+    if (r.padding && !surplus && !defect) {
+      this.find('framing.padding-not-zero', place, `${plural(r.padding.length, 'padding byte')} after the body, not all zero (${Buffer.from(r.padding.subarray(0, 16)).toString('hex')}${r.padding.length > 16 ? '...' : ''})`);
+    } else if (r.padding && defect) {
+      this.find('framing.padding-not-zero', place, `${plural(r.padding.length, 'padding byte')} after the body, not all zero`);
+    }
+    for (const key of r.unterminated ?? []) {
+      this.find('strings.unterminated', place, `${key} does not end in a NUL: its length field must count exactly one terminating NUL`, this.whoOf(r));
+    }
+    return surplus;
+  }
+
+
+  private whoOf(r: XsRecord): Who {
+    if ('connId' in r && typeof r.connId === 'number' && r.connId !== 0) return this.connWho(r.connId);
+    if (r.type === 'DOMAIN_DATA') return { domid: r.domainId };
+    return {};
+  }
+
+  private checkGlobal(type: 'GLOBAL_DATA' | 'GLOBAL_QUOTA_DATA', index: number, place: Place): void {
+    const first = this.globals.get(type);
+    if (first !== undefined) {
+      this.find('refs.global-duplicate', place, `a second ${type} (the first is record #${first}); the stream holds at most one`);
+    } else {
+      this.globals.set(type, index);
+    }
+  }
+
+  private checkConnection(r: ConnectionData, index: number, place: Place): void {
+    const who: Who = { connId: r.connId };
+    if (r.connId === 0) {
+      this.find('refs.conn-id-zero', place, 'conn-id 0: connection ids must be non-zero (0 marks committed nodes)', who);
+    } else {
+      const prev = this.conns.get(r.connId);
+      if (prev) this.find('refs.conn-id-duplicate', place, `conn-id ${r.connId} already used by record #${prev.index}`, who);
+    }
+    if (r.connType !== 0 && r.connType !== 1) {
+      this.find('connections.conn-type-unknown', place, `conn-type ${r.connType}; 0 (shared ring) and 1 (socket) are defined`, who);
+    }
+    const unknownFields = r.fields & ~CONN_FIELD_UNIQUE_ID;
+    if (unknownFields) this.find('connections.fields-unknown', place, `fields ${hex(r.fields, 4)} sets undefined bits ${hex(unknownFields, 4)}`, who);
+    if (r.fields & CONN_FIELD_UNIQUE_ID && r.connType !== 0) {
+      this.find('connections.unique-id-not-ring', place, `a unique-id on a ${r.connType === 1 ? 'socket' : 'non-ring'} connection; unique-ids identify domains and belong to shared rings`, who);
+    }
+    if (r.connType === 1 && 'pad' in r.connSpec && r.connSpec.pad) {
+      this.find('framing.reserved-not-zero', place, `socket conn-spec pad is ${hex(r.connSpec.pad >>> 0, 8)}, not zero`, who);
+    }
+    if (r.dataPad) this.find('framing.reserved-not-zero', place, `padding before unique-id is not zero (${Buffer.from(r.dataPad).toString('hex')})`, who);
+
+    let domid: number | undefined;
+    if (r.connType === 0 && 'domid' in r.connSpec) {
+      const spec = r.connSpec;
+      domid = spec.domid;
+      who.domid = domid;
+      if (spec.domid >= DOMID_FIRST_RESERVED) {
+        this.find('connections.domid-invalid', place, `ring domid ${hex(spec.domid, 4)} (${reservedDomidName(spec.domid) ?? 'reserved'}) cannot be a guest`, who);
+      }
+      if (spec.tdomid >= DOMID_FIRST_RESERVED && spec.tdomid !== DOMID.INVALID) {
+        this.find('connections.domid-invalid', place, `tdomid ${hex(spec.tdomid, 4)} (${reservedDomidName(spec.tdomid) ?? 'reserved'}) is neither a domain nor DOMID_INVALID (0x7ff4)`, who);
+      }
+      const prevRing = this.ringByDomid.get(spec.domid);
+      if (prevRing !== undefined) {
+        this.find('connections.ring-domid-duplicate', place, `a second ring connection for domain ${spec.domid} (the first is record #${prevRing}); a domain has one ring`, who);
+      } else {
+        this.ringByDomid.set(spec.domid, index);
+      }
+    }
+
+    if (r.outRespLen > r.outData.length) {
+      this.find('connections.out-resp-len', place, `out-resp-len ${r.outRespLen} exceeds out-data-len ${r.outData.length}: the partial response is part of out-data`, who);
+    } else {
+      const problem = this.outDataProblem(r);
+      if (problem) this.find('connections.out-data-framing', place, problem, who);
+    }
+
+    if (r.connId !== 0 && !this.conns.has(r.connId)) this.conns.set(r.connId, domid === undefined ? { index } : { index, domid });
+  }
+
+  /** out-data: the rest of a partly sent response (out-resp-len bytes), then whole messages. */
+  private outDataProblem(r: ConnectionData): string | undefined {
+    const d = r.outData;
+    const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const little = this.header.byteOrder === 'little';
+    let pos = r.outRespLen;
+    let n = 0;
+    while (pos < d.length) {
+      if (d.length - pos < WIRE_HEADER) {
+        return `out-data ends ${d.length - pos} bytes into the header of queued message ${n + 1} (at out-data +${pos}); queued output holds whole messages`;
+      }
+      const len = view.getUint32(pos + 12, little);
+      if (pos + WIRE_HEADER + len > d.length) {
+        return `queued message ${n + 1} (at out-data +${pos}) declares a ${len}-byte payload but only ${d.length - pos - WIRE_HEADER} bytes follow; xenstored would copy past the record`;
+      }
+      pos += WIRE_HEADER + len;
+      n++;
+    }
+    return undefined;
+  }
+
+  private checkWatch(r: WatchData | WatchDataExtended, place: Place): void {
+    const who = this.connWho(r.connId);
+    const known = this.conns.has(r.connId);
+    const ext = r.type === 'WATCH_DATA_EXTENDED';
+    const desc = `watch ${q(r.wpath)} token ${q(r.token)}`;
+    if (!known) {
+      this.find('refs.watch-conn-unknown', place, `${desc} belongs to conn-id ${r.connId}, which no earlier CONNECTION_DATA declares`, who);
+    }
+    const key = `${r.connId}\0${r.wpath}\0${r.token}`;
+    if (this.watches.has(key)) this.find('refs.watch-duplicate', place, `${desc} of conn-id ${r.connId} appears twice`, who);
+    this.watches.add(key);
+    if (!r.unterminated?.includes('wpath') && r.wpath.includes('\0')) {
+      this.find('strings.embedded-nul', place, `wpath ${q(r.wpath)} holds a NUL before its end`, who);
+    }
+    if (!r.unterminated?.includes('token') && r.token.includes('\0')) {
+      this.find('strings.embedded-nul', place, `token ${q(r.token)} holds a NUL before its end`, who);
+    }
+    // Watch paths may be relative to the domain's home (xenstored keeps them as given).
+    if (!r.wpath.includes('\0')) {
+      const problem = pathSyntaxProblem(r.wpath, r.wpath.startsWith('/'));
+      if (problem) this.find('strings.path-syntax', place, `wpath ${q(r.wpath)}: ${problem}`, who);
+    }
+
+    if (ext) this.checkExtendedWatch(r, place, who, desc);
+
+    // Target: what the reader makes of this watch.
+    const p = this.profile;
+    if (!p) return;
+    const subject = this.connSubject(r.connId);
+    if (ext && r.producerDefect && this.shortHeaderOverruns(r)) return; // refusal already listed
+    if (ext) {
+      const inV1 = this.header.version < 2;
+      if (p.watchExt === 'skip' || (p.watchExt === 'document' && inV1)) {
+        this.lose('lose', place, subject, `${desc} is skipped (${p.name} does not read WATCH_DATA_EXTENDED${inV1 && p.watchExt === 'document' ? ' in a version-1 stream' : ''}): the guest loses this watch`, who);
+        return;
+      }
+      if (p.watchExt === 'xen-4.22') {
+        this.lose('lose', place, subject, `${desc}: ${this.as422(r)}`, who);
+        return;
+      }
+      if (r.producerDefect) {
+        this.lose('lose', place, subject, `${desc}: the depth was never written; a reader following the document takes the first two path bytes for depth and reads the path from +12, so the watch is restored wrong`, who);
+        return;
+      }
+    }
+    if (!known && p.daemon) {
+      this.lose('refuse', place, subject, `${desc}: xenstored aborts the restore ("connection not found for read watch")`, who);
+    }
+  }
+
+  /** What xenstored 4.22's reader (depth at +8, wpath at +10) restores from this record. */
+  private as422(r: WatchDataExtended): string {
+    const little = this.header.byteOrder === 'little';
+    if (r.producerDefect) {
+      const b0 = r.wpath.charCodeAt(0) || 0;
+      const b1 = r.wpath.charCodeAt(1) || 0;
+      const depth = little ? b0 | (b1 << 8) : (b0 << 8) | b1;
+      const token = r.token.length >= 2 ? r.token.slice(2) : '';
+      return `the depth was never written; xenstored 4.22 takes depth ${depth} from the first two path bytes and restores a watch on ${q(r.wpath.slice(2))} with token ${q(token)}`;
+    }
+    const token = r.wpath.length > 0 ? r.wpath.slice(-1) : '';
+    return `xenstored 4.22 reads wpath from +10 (its struct has no pad) and restores a watch on "" with token ${q(token)}, not the guest's watch`;
+  }
+
+  private shortHeaderOverruns(r: WatchDataExtended): boolean {
+    const p = r.wpath.length + 1;
+    const t = r.token.length + 1;
+    const real = 8 + p + t;
+    const declared = r.len ?? roundUp8(12 + p + t);
+    return roundUp8(declared) > roundUp8(real);
+  }
+
+  private checkExtendedWatch(r: WatchDataExtended, place: Place, who: Who, desc: string): void {
+    if (this.header.version < 2) {
+      this.find('defect.xen-4.22-v1-extended-watch', place, `${desc} is a WATCH_DATA_EXTENDED in a version-${this.header.version} stream (what Xen 4.22 writes when told -v 1 while a depth watch exists): readers 4.17-4.20 skip it and the watch vanishes on rollback`, who);
+    }
+    if (r.producerDefect) {
+      const p = r.wpath.length + 1;
+      const t = r.token.length + 1;
+      const declared = r.len ?? roundUp8(12 + p + t);
+      if (this.shortHeaderOverruns(r)) {
+        const over = roundUp8(declared) - roundUp8(8 + p + t);
+        this.find('defect.xen-4.22-short-header-overrun', place, `${desc} was written by Xen 4.22's defective writer: no depth (lost) and wpath at +8; len ${declared} claims ${over} bytes of the next record, so a reader that trusts len misreads every record after this one (decoded here at the real boundary)`, who);
+        this.lose('refuse', place, this.connSubject(r.connId), `${desc}: len ${declared} runs ${over} bytes into the next record (Xen 4.22 short header); every record after it is misread`, who);
+      } else {
+        this.find('defect.xen-4.22-short-header', place, `${desc} was written by Xen 4.22's defective writer: no depth field (the depth is lost) and wpath at +8; len ${declared} still ends at the real record boundary`, who);
+      }
+      return;
+    }
+    if (r.pad) this.find('framing.reserved-not-zero', place, `pad after depth is ${hex(r.pad, 4)}, not zero`, who);
+    if (r.depth === DEPTH_UNLIMITED) {
+      this.find('v2.watch-depth-unlimited', place, `${desc} has unlimited depth (0xffff): a plain WATCH_DATA says the same and version-1 readers keep it`, who);
+    } else if (r.depth !== null && r.depth > maxLevelsBelow(r.wpath)) {
+      this.find('v2.watch-depth-excessive', place, `${desc} has depth ${r.depth}, more levels than a path of at most ${PATH_MAX} bytes can have below ${q(r.wpath)}: it limits nothing`, who);
+    }
+  }
+
+  private checkTransaction(r: TransactionData, place: Place): void {
+    const who = this.connWho(r.connId);
+    if (!this.conns.has(r.connId)) {
+      this.find('refs.transaction-conn-unknown', place, `transaction ${r.txId} belongs to conn-id ${r.connId}, which no earlier CONNECTION_DATA declares`, who);
+    }
+    const key = `${r.connId}:${r.txId}`;
+    if (this.transactions.has(key)) this.find('refs.transaction-duplicate', place, `transaction ${r.txId} of conn-id ${r.connId} appears twice`, who);
+    this.transactions.add(key);
+    if (this.profile && !this.profile.transactions) {
+      this.lose('lose', place, this.connSubject(r.connId), `open transaction ${r.txId} is dropped (xenstored ignores TRANSACTION_DATA)`, who);
+    }
+  }
+
+  private checkNode(r: NodeData, index: number, place: Place): void {
+    const committed = r.connId === 0;
+    const who: Who = committed ? {} : this.connWho(r.connId);
+    const desc = `node ${q(r.path)}`;
+    const pathHasNul = !r.unterminated?.includes('path') && r.path.includes('\0');
+    if (pathHasNul) this.find('strings.embedded-nul', place, `path ${q(r.path)} holds a NUL before its end`, who);
+    const special = r.path.startsWith('@');
+    const absolute = r.path.startsWith('/');
+    if (!special && !absolute) {
+      this.find('strings.path-not-absolute', place, `path ${q(r.path)} is neither absolute nor an @-special name`, who);
+    } else if (!pathHasNul) {
+      const problem = pathSyntaxProblem(r.path, absolute);
+      if (problem) this.find('strings.path-syntax', place, `path ${q(r.path)}: ${problem}`, who);
+    }
+
+    // permissions
+    r.perms.forEach((perm, i) => {
+      if (!(perm.perm in PERM_LETTERS)) {
+        this.find('nodes.perm-letter', place, `${desc} permission ${i + 1} has letter ${q(perm.perm)}; n, r, w and b are defined (xenstored reads others as n)`, who);
+      }
+      const unknown = perm.flags & ~PERM_FLAG_STALE;
+      if (unknown) this.find('nodes.perm-flags-unknown', place, `${desc} permission ${i + 1} flags ${hex(perm.flags, 2)} set undefined bits`, who);
+    });
+    const owner = r.perms[0];
+    if (owner) {
+      if (owner.flags & PERM_FLAG_STALE) {
+        this.find('nodes.owner-invalid', place, `${desc}: the owner entry (domain ${owner.domid}) is marked stale; xenstored hands a vanished owner's nodes to dom0 instead`, who);
+      } else if (owner.domid === DOMID.ANY || owner.domid === DOMID.INVALID) {
+        this.find('nodes.owner-invalid', place, `${desc}: owner ${hex(owner.domid, 4)} (${reservedDomidName(owner.domid)}) cannot own a node`, who);
+      }
+      if (!this.ownerFirst.has(owner.domid)) this.ownerFirst.set(owner.domid, index);
+    }
+    if (r.perms.length === 0 && (committed || r.access !== 0)) {
+      this.find('nodes.no-permissions', place, `${desc} has perm-count 0; only a node deleted in a pending transaction has no permissions (the first names the owner)`, who);
+    }
+
+    if (committed) {
+      if (r.access !== 0) this.find('nodes.access-on-committed', place, `${desc} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
+      if (r.txId !== 0) this.find('nodes.txid-on-committed', place, `${desc} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
+      if (absolute && !pathHasNul) {
+        if (this.committed.has(r.path)) {
+          this.find('nodes.duplicate-path', place, `${desc} appears twice as a committed node`);
+        } else if (r.path !== '/') {
+          const parent = parentOf(r.path);
+          if (parent !== '/' && !this.committed.has(parent)) {
+            this.find('nodes.parent-missing', place, `${desc}: its parent ${q(parent)} has not appeared earlier; xenstored rebuilds the tree in stream order`);
+            if (this.profile?.daemon) this.lose('refuse', place, desc, `parent ${q(parent)} not restored yet: xenstored aborts ("read parent error restoring node")`);
+          }
+        }
+        this.committed.add(r.path);
+      }
+    } else {
+      const unknownAccess = r.access & ~3;
+      if (unknownAccess) this.find('nodes.access-unknown', place, `${desc} access ${hex(r.access, 4)}: only read (1) and written (2) are defined, 0 meaning deleted`, who);
+      if (!this.transactions.has(`${r.connId}:${r.txId}`)) {
+        this.find('refs.node-transaction-unknown', place, `${desc} belongs to transaction ${r.txId} of conn-id ${r.connId}, which no earlier TRANSACTION_DATA declares`, who);
+      }
+      if (this.profile && !this.profile.transactions) {
+        this.lose('lose', place, this.connSubject(r.connId), `pending ${desc} of transaction ${r.txId}: xenstored ignores conn-id and tx-id and writes it into the committed tree`, who);
+      }
+    }
+  }
+
+  private checkQuotaNames(list: readonly Quota[], listName: string, place: Place, who: Who): void {
+    const seen = new Set<string>();
+    for (const x of list) {
+      if (seen.has(x.name)) this.find('quotas.name-duplicate', place, `quota ${q(x.name)} appears twice in ${listName}`, who);
+      seen.add(x.name);
+      if (!isKnownQuotaName(x.name)) this.find('quotas.name-unknown', place, `quota ${q(x.name)} (${x.value}) in ${listName} is not a name xenstored or the protocol document knows; readers keep or ignore it`, who);
+    }
+  }
+
+  private surplusFinding(place: Place, names: string[], who: Who): void {
+    this.find('quotas.names-exceed-values', place, `${plural(names.length, 'quota name')} after the last one the counts cover (${names.map((n) => q(n)).join(', ')}): more names than values`, who);
+  }
+
+  private checkGlobalQuota(r: GlobalQuotaData, place: Place, surplus: string[] | undefined): void {
+    if (surplus) this.surplusFinding(place, surplus, {});
+    this.checkQuotaNames(r.domQuotas, 'the per-domain defaults', place, {});
+    this.checkQuotaNames(r.globQuotas, 'the global quotas', place, {});
+    const p = this.profile;
+    if (!p) return;
+    if (!p.quotaRecords) {
+      this.lose('lose', place, 'global quotas', `GLOBAL_QUOTA_DATA is skipped (unknown to ${p.name}): ${plural(r.domQuotas.length, 'per-domain default')} and ${plural(r.globQuotas.length, 'global quota')} fall back to the daemon's built-in defaults`);
+    } else if (p.quotaNames) {
+      const ignored = [...r.domQuotas, ...r.globQuotas].filter((x) => !p.quotaNames!(x.name));
+      if (ignored.length) this.lose('lose', place, 'global quotas', `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`);
+    }
+  }
+
+  private checkDomain(r: DomainData, index: number, place: Place, surplus: string[] | undefined): void {
+    const who: Who = { domid: r.domainId };
+    const prev = this.domains.get(r.domainId);
+    if (prev !== undefined) {
+      this.find('refs.domain-duplicate', place, `a second DOMAIN_DATA for domain ${r.domainId} (the first is record #${prev}); one per domain`, who);
+    } else {
+      this.domains.set(r.domainId, index);
+    }
+    if (surplus) this.surplusFinding(place, surplus, who);
+    if (this.header.version < 2 && r.features !== 0) {
+      this.find('v2.features-in-v1', place, `domain ${r.domainId} features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) in a version-${this.header.version} stream: features are valid only in version 2 and readers ignore them`, who);
+    }
+    const unknownBits = (r.features & ~KNOWN_FEATURE_MASK) >>> 0;
+    if (unknownBits) this.find('v2.features-unknown', place, `domain ${r.domainId} features ${hex(r.features >>> 0)} set undefined bits ${hex(unknownBits)}`, who);
+    this.checkQuotaNames(r.quotas, `domain ${r.domainId}'s quotas`, place, who);
+
+    this.pendingDomains.push({
+      index,
+      place,
+      record: r,
+      earlierRing: this.ringByDomid.has(r.domainId),
+      earlierOwner: this.ownerFirst.has(r.domainId),
+    });
+
+    const p = this.profile;
+    if (!p) return;
+    const subject = `domain ${r.domainId}`;
+    const v1 = this.header.version < 2;
+    if (!p.quotaRecords) {
+      const parts: string[] = [];
+      if (r.quotas.length) parts.push(`its ${plural(r.quotas.length, 'quota')} fall back to the daemon's defaults`);
+      if (!v1 && r.features !== 0) parts.push(`features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) are lost`);
+      if (parts.length) this.lose('lose', place, subject, `DOMAIN_DATA is skipped (unknown to ${p.name}): ${parts.join('; ')}`, who);
+    } else if (p.quotaNames) {
+      const ignored = r.quotas.filter((x) => !p.quotaNames!(x.name));
+      if (ignored.length) this.lose('lose', place, subject, `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`, who);
+    }
+    if (v1 && r.features !== 0) {
+      this.lose('lose', place, subject, `features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) are ignored in a version-1 stream; a guest that relies on them may break`, who);
+    }
+  }
+
+  // -- end ------------------------------------------------------------------------------------
+
+  /** Rules that need the whole stream; returns the report. `trailing`: bytes after END. */
+  finish(trailing?: Uint8Array): CheckReport {
+    if (this.lastType !== 'END') {
+      const place: Place = this.lastType === undefined ? { recordType: 'stream' } : { recordIndex: this.index - 1, recordType: this.lastType };
+      this.find('framing.end-missing', place, this.lastType === undefined ? 'the stream has no records; it must end with an END record' : 'the last record is not END; the stream must end with exactly one END record');
+    }
+    if (trailing && trailing.length > 0) {
+      const at = this.endAt?.loc ? this.endAt.loc.offset + this.endAt.loc.wireLen : undefined;
+      const place: Place = at === undefined ? { recordType: 'after END' } : { offset: at, recordType: 'after END' };
+      this.find('framing.trailing-bytes', place, `${plural(trailing.length, 'byte')} follow the END record; readers stop at END and ignore them`);
+    }
+    this.finishDomains();
+    const findings = this.findings;
+    const report: CheckReport = { findings, ok: !findings.some((f) => f.severity === 'error') };
+    if (this.profile) {
+      report.losses = this.losses;
+      report.ok = report.ok && this.losses.length === 0;
+    }
+    return report;
+  }
+
+  private finishDomains(): void {
+    // Where each domain first turns up, for "appears only later" hints.
+    for (const d of this.pendingDomains) {
+      const id = d.record.domainId;
+      const who: Who = { domid: id };
+      if (d.earlierRing) continue;
+      if (d.earlierOwner) {
+        if (!this.ringByDomid.has(id)) {
+          this.find('refs.domain-without-connection', d.place, `domain ${id} has no ring connection, only owns nodes (first at record #${this.ownerFirst.get(id)}); its features have no ring page to appear on`, who);
+        }
+        continue;
+      }
+      const later: string[] = [];
+      const ring = this.ringByDomid.get(id);
+      if (ring !== undefined) later.push(`its ring connection is record #${ring}`);
+      const owner = this.ownerFirst.get(id);
+      if (owner !== undefined) later.push(`its first owned node is record #${owner}`);
+      const text = later.length
+        ? `domain ${id} is not known yet at this point (${later.join(', ')}): records that others depend on must come first; xenstored 4.21+ aborts ("referenced domain not found")`
+        : `domain ${id} has no ring connection and owns no node: xenstored 4.21+ aborts the restore ("referenced domain not found"); Xen 4.22 writes such a record for a domain only named in a permission or quota`;
+      this.find('refs.domain-not-found', d.place, text, who);
+      if (this.profile?.abortsOnUnknownDomain) {
+        this.lose('refuse', d.place, `domain ${id}`, `${this.profile.name} aborts the restore: the domain does not exist when its DOMAIN_DATA is read ("referenced domain not found")`, who);
+      }
+    }
+  }
+}

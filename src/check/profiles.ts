@@ -1,0 +1,113 @@
+// Reader profiles for `check --target`: what each reader of the stream does with what it is
+// given (spec/check-rules.md, "Reader profiles"). The xen-* profiles describe C xenstored's
+// live-update reader (lu.c and its callees) at those releases; the spec-* ones a reader that
+// follows the design document to the letter.
+
+import type { ByteOrder } from '../wire/constants.js';
+import { XENSTORED_QUOTA_NAMES } from '../wire/constants.js';
+import type { TargetName } from './types.js';
+
+/** How a reader treats WATCH_DATA_EXTENDED (type 8). */
+export type WatchExtHandling =
+  /** As the document lays it out: depth at +8, pad at +10, wpath at +12 (version 2 streams only). */
+  | 'document'
+  /** Unknown type: skipped, the watch is not restored. */
+  | 'skip'
+  /** xenstored 4.22: depth at +8 and wpath at +10 (its struct has no pad), in any stream version. */
+  | 'xen-4.22';
+
+export interface ReaderProfile {
+  name: TargetName;
+  /** One line for `--help` and the verdict. */
+  title: string;
+  versions: readonly number[];
+  byteOrders: readonly ByteOrder[];
+  /** Compares the whole flags word with its own (so reserved bits make it refuse). */
+  exactFlags: boolean;
+  /** Consumes exactly `len` bytes per record, without rounding up (xenstored). */
+  exactLen: boolean;
+  /** Reads GLOBAL_QUOTA_DATA and DOMAIN_DATA (else skips them as unknown). */
+  quotaRecords: boolean;
+  watchExt: WatchExtHandling;
+  /** Aborts on DOMAIN_DATA for a domain it has not created from a connection or a node owner. */
+  abortsOnUnknownDomain: boolean;
+  /** Restores TRANSACTION_DATA and transaction nodes (xenstored ignores the former and commits the latter). */
+  transactions: boolean;
+  /** Is xenstored: aborts on a watch for an unknown connection or a node without parent. */
+  daemon: boolean;
+  /** Quota names it applies; undefined: any name the document allows. */
+  quotaNames?: (name: string) => boolean;
+}
+
+const xenstoredQuotaName = (name: string): boolean =>
+  XENSTORED_QUOTA_NAMES.includes(name.startsWith('soft-') ? name.slice(5) : name);
+
+export const PROFILES: Record<TargetName, ReaderProfile> = {
+  'spec-v1': {
+    name: 'spec-v1',
+    title: 'a reader of version 1 as the design document defines it',
+    versions: [1],
+    byteOrders: ['little', 'big'],
+    exactFlags: false,
+    exactLen: false,
+    quotaRecords: true,
+    watchExt: 'skip',
+    abortsOnUnknownDomain: false,
+    transactions: true,
+    daemon: false,
+  },
+  'spec-v2': {
+    name: 'spec-v2',
+    title: 'a reader of versions 1 and 2 as the design document defines them',
+    versions: [1, 2],
+    byteOrders: ['little', 'big'],
+    exactFlags: false,
+    exactLen: false,
+    quotaRecords: true,
+    watchExt: 'document',
+    abortsOnUnknownDomain: false,
+    transactions: true,
+    daemon: false,
+  },
+  'xen-4.17': {
+    name: 'xen-4.17',
+    title: 'xenstored 4.17 to 4.20 (version 1 only, little-endian host)',
+    versions: [1],
+    byteOrders: ['little'],
+    exactFlags: true,
+    exactLen: true,
+    quotaRecords: false,
+    watchExt: 'skip',
+    abortsOnUnknownDomain: false,
+    transactions: false,
+    daemon: true,
+  },
+  'xen-4.21': {
+    name: 'xen-4.21',
+    title: 'xenstored 4.21 (versions 1 and 2, no watch depth, little-endian host)',
+    versions: [1, 2],
+    byteOrders: ['little'],
+    exactFlags: true,
+    exactLen: true,
+    quotaRecords: true,
+    watchExt: 'skip',
+    abortsOnUnknownDomain: true,
+    transactions: false,
+    daemon: true,
+    quotaNames: xenstoredQuotaName,
+  },
+  'xen-4.22': {
+    name: 'xen-4.22',
+    title: 'xenstored 4.22 (versions 1 and 2, watch depth, little-endian host)',
+    versions: [1, 2],
+    byteOrders: ['little'],
+    exactFlags: true,
+    exactLen: true,
+    quotaRecords: true,
+    watchExt: 'xen-4.22',
+    abortsOnUnknownDomain: true,
+    transactions: false,
+    daemon: true,
+    quotaNames: xenstoredQuotaName,
+  },
+};

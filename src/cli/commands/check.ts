@@ -1,0 +1,125 @@
+import type { Argv, CommandModule } from 'yargs';
+import { StreamChecker, PROFILES, TARGET_NAMES, countBySeverity, type CheckReport, type Finding, type Severity, type TargetLoss, type TargetName } from '../../check/index.js';
+import { decodeHeader, decodeStreamDetailed } from '../../model/decode.js';
+import { palette, useColor, type Palette } from '../color.js';
+import { EXIT } from '../exit-codes.js';
+import { readWholeInput, resolveInput } from '../input.js';
+import { BlockWriter } from '../output.js';
+import { runCommand } from '../run.js';
+
+interface Args {
+  file?: string;
+  target?: TargetName;
+  strict?: boolean;
+  json?: boolean;
+}
+
+function severityLabel(s: Severity, c: Palette): string {
+  const text = s.padEnd(7);
+  return s === 'error' ? c.red(c.bold(text)) : s === 'warning' ? c.yellow(text) : c.cyan(text);
+}
+
+/** Stream-wide items first, then by domain, then by connection: the report reads per domain. */
+function lossOrder(l: TargetLoss): [number, number, number] {
+  if (l.domid !== undefined) return [1, l.domid, l.connId ?? -1];
+  if (l.connId !== undefined) return [2, l.connId, 0];
+  return [0, 0, 0];
+}
+
+function sortLosses(losses: TargetLoss[]): TargetLoss[] {
+  return losses
+    .map((l, i) => ({ l, i, k: lossOrder(l) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.i - b.i)
+    .map((x) => x.l);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export const checkCommand: CommandModule<object, Args> = {
+  command: 'check [file]',
+  describe: 'Check a stream against every rule of the format; with --target, say what that reader would lose',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', describe: 'stream file, or - for stdin' })
+      .option('target', {
+        alias: 't',
+        choices: TARGET_NAMES,
+        describe: `reader profile: will it restore everything? (${TARGET_NAMES.map((n) => `${n}: ${PROFILES[n].title}`).join('; ')})`,
+      })
+      .option('strict', { type: 'boolean', default: false, describe: 'warnings fail the check too (exit 1)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object: findings, losses, ok' })
+      .example('$0 check state_dump', 'every finding, one per line, and a summary')
+      .example('$0 check state_dump --target xen-4.17', 'can Xen 4.17-4.20 restore this stream (rollback)?')
+      .example('$0 check state_dump --strict --json', 'machine-readable; warnings count as failures') as Argv<Args>,
+  handler: async (argv) => {
+    const input = resolveInput(argv.file);
+    await runCommand(input.label, () => {
+      const bytes = readWholeInput(input);
+      const target = argv.target;
+      const checker = new StreamChecker(decodeHeader(bytes), target ? { target } : {});
+      // The checker sees each record as it is decoded (the engine works record by record).
+      const { stream } = decodeStreamDetailed(bytes, (record, location) => checker.visit(record, location));
+      const report = checker.finish(stream.trailing);
+      const counts = countBySeverity(report);
+      const losses = report.losses ?? [];
+      const strict = Boolean(argv.strict);
+      const pass = counts.error === 0 && (!strict || counts.warning === 0) && losses.length === 0;
+
+      const out = new BlockWriter(1);
+      if (argv.json) {
+        const obj = {
+          file: input.label,
+          version: stream.header.version,
+          byteOrder: stream.header.byteOrder,
+          records: stream.records.length,
+          counts,
+          findings: report.findings,
+          ...(target ? { target, ready: losses.length === 0, losses } : {}),
+          strict,
+          ok: pass,
+        };
+        out.line(JSON.stringify(obj, null, 2));
+      } else {
+        printHuman(out, input.label, stream.header.version, stream.header.byteOrder, stream.records.length, report, target, strict);
+      }
+      out.flush();
+      return pass ? EXIT.OK : EXIT.FINDING;
+    });
+  },
+};
+
+function printHuman(
+  out: BlockWriter,
+  label: string,
+  version: number,
+  byteOrder: string,
+  records: number,
+  report: CheckReport,
+  target: TargetName | undefined,
+  strict: boolean,
+): void {
+  const c = palette(useColor());
+  for (const f of report.findings as Finding[]) out.line(`${severityLabel(f.severity, c)} ${c.dim(f.rule)}  ${f.message}`);
+  const n = countBySeverity(report);
+  const verdict = n.error > 0 ? c.red('not sound') : n.warning > 0 ? c.yellow(strict ? 'warnings (--strict fails them)' : 'sound, with warnings') : c.green('sound');
+  out.line(
+    `${label}: ${verdict}: ${plural(n.error, 'error')}, ${plural(n.warning, 'warning')}, ${plural(n.info, 'info', 'info')} ` +
+      `in ${plural(records, 'record')} (version ${version}, ${byteOrder}-endian)`,
+  );
+  if (!target) return;
+  const losses = report.losses ?? [];
+  if (losses.length === 0) {
+    out.line(`target ${target}: ${c.green('ready')}: ${PROFILES[target].title} restores everything in this stream`);
+  } else {
+    const refused = losses.filter((l) => l.kind === 'refuse').length;
+    out.line(
+      `target ${target}: ${c.red('not ready')}: ${PROFILES[target].title} would ` +
+        `${[refused ? `refuse ${plural(refused, 'item')}` : '', losses.length - refused ? `lose ${plural(losses.length - refused, 'item')}` : ''].filter(Boolean).join(' and ')}:`,
+    );
+    for (const l of sortLosses(losses)) {
+      out.line(`  ${l.kind === 'refuse' ? c.red('refuse') : c.yellow('lose  ')} ${l.message}`);
+    }
+  }
+}
