@@ -280,10 +280,8 @@ export class StreamChecker {
         this.find('framing.len-excess', place, `len ${r.len} leaves ${after} after the body; the format allows 0-7 padding bytes`);
       }
     }
-    if (r.padding && !surplus && !defect) {
-      this.find('framing.padding-not-zero', place, `${plural(r.padding.length, 'padding byte')} after the body, not all zero (${Buffer.from(r.padding.subarray(0, 16)).toString('hex')}${r.padding.length > 16 ? '...' : ''})`);
-    } else if (r.padding && defect) {
-      this.find('framing.padding-not-zero', place, `${plural(r.padding.length, 'padding byte')} after the body, not all zero`);
+    if (r.padding && !surplus) {
+      this.find('framing.padding-not-zero', place, `${plural(r.padding.length, 'padding byte')} after the body, not all zero (${Buffer.from(r.padding.subarray(0, 16)).toString('hex')}${r.padding.length > 16 ? '...' : ''}); padding is written as zero`);
     }
     for (const key of r.unterminated ?? []) {
       this.find('strings.unterminated', place, `${key} does not end in a NUL: its length field must count exactly one terminating NUL`, this.whoOf(r));
