@@ -1,7 +1,7 @@
 // What the decoder kept of a non-canonical input, named for people: derived from the extras a
 // record carries (their presence is the marker), so nothing is tracked twice.
 
-import { recordTypeLabel } from '../wire/constants.js';
+import { recordTypeLabel, roundUp8 } from '../wire/constants.js';
 import type { RecordLocation, Stream, StreamHeader, XsRecord } from './types.js';
 
 export interface Anomaly {
@@ -16,7 +16,13 @@ export function recordAnomalies(r: XsRecord, loc?: RecordLocation): Anomaly[] {
   const at = { recordIndex: loc?.index, offset: loc?.offset };
   const name = r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type;
   if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) {
-    out.push({ kind: 'producer-defect', message: `${name}: Xen 4.22 short header, depth not written (lost)${r.len !== undefined ? `, declared len ${r.len} overruns the record` : ''}`, ...at });
+    // The defective writer declares roundup(12 + p + t, 8) but writes 8 + p + t bytes; `len`
+    // is kept only when it differs from that declaration, so the overrun is computed, not read
+    // from the presence of `len`.
+    const written = 8 + r.wpath.length + 1 + r.token.length + 1;
+    const declared = r.len ?? roundUp8(written + 4);
+    const overrun = roundUp8(declared) - roundUp8(written);
+    out.push({ kind: 'producer-defect', message: `${name}: Xen 4.22 short header, depth not written (lost)${overrun > 0 ? `, declared len ${declared} overruns the record by ${overrun} bytes` : ''}`, ...at });
   } else if (r.len !== undefined) {
     out.push({ kind: 'len', message: `${name}: declared len ${r.len} is not the body size rounded up to 8${r.len % 8 ? ' (not a multiple of 8: xenstored would misread the next record)' : ''}`, ...at });
   }
