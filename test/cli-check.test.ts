@@ -1,0 +1,146 @@
+// `xsmig check` as a user runs it: child processes on the real captures and on hand-assembled
+// files; exit codes 0/1/2/64, --json, --strict, --target, stdin, colour.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { CAPTURES, runCli } from './helpers/cli.js';
+import { ascii, domain, end, header, node, ring, socket, stream, watch } from './helpers/assemble.js';
+
+const bin = (n: string) => `${CAPTURES}${n}.bin`;
+const dir = mkdtempSync(join(tmpdir(), 'xsmig-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, bytes: Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+// A watch for a connection that does not exist (error), and nothing else wrong.
+const withError = () => file('error.bin', stream(header(2), watch(9, '/vm', 't'), node('/'), end()));
+// Non-zero padding only (warning).
+const withWarning = () => file('warning.bin', stream(header(1), node('/', { tail: [0xaa, 0] }), end()));
+
+describe('xsmig check', () => {
+  it('a clean capture: exit 0, a summary line, nothing on stderr', () => {
+    const r = runCli(['check', bin('417-basic')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${bin('417-basic')}: sound: 0 errors, 0 warnings, 0 info in 45 records (version 1, little-endian)\n`);
+  });
+
+  it('an error: exit 1, one line per finding with severity, rule id and place', () => {
+    const r = runCli(['check', withError()]);
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe(
+      'error   refs.watch-conn-unknown  at byte 16 (0x10), record #0 (WATCH_DATA): watch "/vm" token "t" belongs to conn-id 9, which no earlier CONNECTION_DATA declares',
+    );
+    expect(lines[1]).toMatch(/: not sound: 1 error, 0 warnings, 0 info in 3 records \(version 2, little-endian\)$/);
+  });
+
+  it('warnings pass, unless --strict', () => {
+    expect(runCli(['check', withWarning()]).status).toBe(0);
+    const r = runCli(['check', '--strict', withWarning()]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('warning framing.padding-not-zero');
+  });
+
+  it('head-v2-depth-a: the producer defect as three warnings: exit 0, exit 1 with --strict', () => {
+    const r = runCli(['check', bin('head-v2-depth-a')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^warning defect\.xen-4\.22-short-header /gm)).toHaveLength(3);
+    expect(runCli(['check', '--strict', bin('head-v2-depth-a')]).status).toBe(1);
+  });
+
+  it('not a stream: exit 2 and one line naming the offset', () => {
+    const r = runCli(['check', file('junk.bin', Uint8Array.from(ascii('not a xenstore stream at all')))]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/not a decodable stream: at byte 0 \(0x0\), header, field ident: expected ident "xenstore"/);
+  });
+
+  it('a truncated stream (no END): exit 2', () => {
+    const r = runCli(['check', file('trunc.bin', stream(header(2), node('/')))]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no END record');
+  });
+
+  it('--json: one object with findings, counts and ok', () => {
+    const r = runCli(['check', '--json', withError()]);
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.ok).toBe(false);
+    expect(j.counts).toEqual({ error: 1, warning: 0, info: 0 });
+    expect(j.findings).toEqual([
+      expect.objectContaining({ rule: 'refs.watch-conn-unknown', severity: 'error', recordIndex: 0, offset: 16, recordType: 'WATCH_DATA', connId: 9 }),
+    ]);
+    expect(j.losses).toBeUndefined();
+    const clean = JSON.parse(runCli(['check', '--json', bin('head-v2-quota')]).stdout);
+    expect(clean).toMatchObject({ ok: true, findings: [], version: 2, records: 61 });
+  });
+
+  it('--target ready: exit 0 and says so', () => {
+    const r = runCli(['check', '--target', 'xen-4.22', bin('head-v2-basic')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('target xen-4.22: ready: xenstored 4.22 (versions 1 and 2, watch depth, little-endian host) restores everything in this stream');
+  });
+
+  it('--target that refuses: exit 1, the refusal listed', () => {
+    const r = runCli(['check', '--target', 'xen-4.17', bin('head-v2-basic')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('target xen-4.17: not ready: xenstored 4.17 to 4.20 (version 1 only, little-endian host) would refuse 1 item:');
+    expect(r.stdout).toContain('  refuse at byte 8 (0x8), header: version 2: xen-4.17 reads version 1 only');
+  });
+
+  it('--target losses are listed per domain and connection', () => {
+    // Domain 2's DOMAIN_DATA comes first in the stream but is listed after the stream-wide item.
+    const f = file(
+      'v1quota.bin',
+      stream(header(1), ring(1, 2), ring(2, 1), socket(3, 8), node('/'), domain(2, 0, [['nodes', 9]]), domain(1, 0, [['nodes', 7]]), end()),
+    );
+    const r = runCli(['check', '--target', 'xen-4.17', f]);
+    expect(r.status).toBe(1);
+    const lossLines = r.stdout.split('\n').filter((l) => l.startsWith('  '));
+    expect(lossLines).toEqual([
+      expect.stringMatching(/^ {2}lose {3}at byte \d+ \(0x[0-9a-f]+\), record #5 \(DOMAIN_DATA\): domain 1: DOMAIN_DATA is skipped/),
+      expect.stringMatching(/record #4 \(DOMAIN_DATA\): domain 2: DOMAIN_DATA is skipped/),
+    ]);
+  });
+
+  it('--target with --json: losses with kind, subject and ids', () => {
+    const r = runCli(['check', '--json', '--target', 'xen-4.21', bin('head-v2-depth-a')]);
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.target).toBe('xen-4.21');
+    expect(j.ready).toBe(false);
+    expect(j.losses).toHaveLength(3);
+    expect(j.losses[0]).toMatchObject({ target: 'xen-4.21', kind: 'lose', subject: 'connection 4', connId: 4, recordIndex: 6, offset: 352 });
+  });
+
+  it('reads standard input with -', () => {
+    const r = runCli(['check', '-'], { input: Buffer.from(stream(header(2), node('/'), end())) });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('<stdin>: sound');
+  });
+
+  it('an unknown --target is a usage error (64)', () => {
+    const r = runCli(['check', '--target', 'xen-4.99', bin('417-basic')]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('xen-4.99');
+  });
+
+  it('a missing file: exit 66', () => {
+    expect(runCli(['check', join(dir, 'nope.bin')]).status).toBe(66);
+  });
+
+  it('colour only when asked: FORCE_COLOR adds escapes, NO_COLOR and pipes do not', () => {
+    expect(runCli(['check', withError()]).stdout).not.toContain('\x1b[');
+    expect(runCli(['check', withError()], { env: { FORCE_COLOR: '1' } }).stdout).toContain('\x1b[31m');
+    expect(runCli(['check', withError()], { env: { NO_COLOR: '1' } }).stdout).not.toContain('\x1b[');
+  });
+});
