@@ -14,3 +14,4 @@ export type { StreamHandlers } from './model/stream-reader.js';
 export { streamToJson, streamFromJson, streamToJsonText, recordToJson, recordFromJson, JsonFormError, JSON_FORMAT } from './model/json.js';
 export { streamAnomalies, recordAnomalies } from './model/anomalies.js';
 export type { Anomaly } from './model/anomalies.js';
+export * from './check/index.js';

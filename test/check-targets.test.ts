@@ -241,6 +241,17 @@ describe('reader profiles', () => {
     expect(targetLosses(big, 'spec-v1')).toEqual([]);
   });
 
+  it('flipping only the header byte order leaves pending wire headers in the old order: caught', () => {
+    // 417-basic's connection 6 holds the live-update client's queued "OK" reply (16 + 3 bytes,
+    // wire header little-endian). Read as big-endian, its len 3 becomes 0x03000000.
+    const s = clone(capture('417-basic').stream);
+    s.header.byteOrder = 'big';
+    const big = decodeStreamDetailed(encodeStream(s)).stream;
+    const f = checkStream(big).findings;
+    expect(f.map((x) => [x.rule, x.connId])).toEqual([['connections.out-data-framing', 6]]);
+    expect(f[0]!.message).toContain(`declares a ${0x03000000}-byte payload`);
+  });
+
   it('reserved flag bits: xenstored refuses the whole stream', () => {
     const { stream: s } = decode(stream(header(1, 4), node('/'), end()));
     expect(targetLosses(s, 'xen-4.17').map((l) => l.kind)).toEqual(['refuse']);
