@@ -76,7 +76,10 @@ export const checkCommand: CommandModule<object, Args> = {
           records: stream.records.length,
           counts,
           findings: report.findings,
-          ...(target ? { target, ready: losses.length === 0, losses } : {}),
+          // Without --target there is no reader analysis: null, not an empty list.
+          target: target ?? null,
+          ready: target ? losses.length === 0 : null,
+          losses: target ? losses : null,
           strict,
           ok: pass,
         };
