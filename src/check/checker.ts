@@ -620,8 +620,8 @@ export class StreamChecker {
 
   // -- end ------------------------------------------------------------------------------------
 
-  /** Rules that need the whole stream; returns the report. `trailing`: bytes after END. */
-  finish(trailing?: Uint8Array): CheckReport {
+  /** Rules that need the whole stream; returns the report. `trailing`: bytes after END (or their count). */
+  finish(trailing?: Uint8Array | { length: number }): CheckReport {
     if (this.lastType !== 'END') {
       const place: Place = this.lastType === undefined ? { recordType: 'stream' } : { recordIndex: this.index - 1, recordType: this.lastType };
       this.find('framing.end-missing', place, this.lastType === undefined ? 'the stream has no records; it must end with an END record' : 'the last record is not END; the stream must end with exactly one END record');

@@ -1,9 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { StreamChecker, PROFILES, TARGET_NAMES, countBySeverity, type CheckReport, type Finding, type Severity, type TargetLoss, type TargetName } from '../../check/index.js';
-import { decodeHeader, decodeStreamDetailed } from '../../model/decode.js';
+import type { StreamHeader } from '../../model/types.js';
+import { streamInput } from '../stream-input.js';
 import { palette, useColor, type Palette } from '../color.js';
 import { EXIT } from '../exit-codes.js';
-import { readWholeInput, resolveInput } from '../input.js';
+import { resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { runCommand } from '../run.js';
 
@@ -56,12 +57,28 @@ export const checkCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const input = resolveInput(argv.file);
     await runCommand(input.label, () => {
-      const bytes = readWholeInput(input);
       const target = argv.target;
-      const checker = new StreamChecker(decodeHeader(bytes), target ? { target } : {});
-      // The checker sees each record as it is decoded (the engine works record by record).
-      const { stream } = decodeStreamDetailed(bytes, (record, location) => checker.visit(record, location));
-      const report = checker.finish(stream.trailing);
+      // The checker sees each record as the streaming reader decodes it: memory does not grow
+      // with the stream, only with what the rules must remember (conn-ids, paths, domains).
+      let checker: StreamChecker | undefined;
+      let header: StreamHeader | undefined;
+      let records = 0;
+      let trailing = 0;
+      streamInput(input, {
+        onHeader: (h) => {
+          header = h;
+          checker = new StreamChecker(h, target ? { target } : {});
+        },
+        onRecord: (record, location) => {
+          records++;
+          checker!.visit(record, location);
+        },
+        onTrailing: (count) => {
+          trailing = count;
+        },
+      });
+      const report = checker!.finish({ length: trailing });
+      const stream = { header: header!, records: { length: records } };
       const counts = countBySeverity(report);
       const losses = report.losses ?? [];
       const strict = Boolean(argv.strict);
