@@ -8,6 +8,7 @@ import { encodeStream } from '../src/model/encode.js';
 import { streamFromJson, streamToJson } from '../src/model/json.js';
 import { StreamReader } from '../src/model/stream-reader.js';
 import type { Stream, XsRecord } from '../src/model/types.js';
+import { streamAnomalies } from '../src/model/anomalies.js';
 import { ALL_RECORD_TYPE_NAMES } from '../src/wire/constants.js';
 import { HexSyntaxError, loadGoldenVectors, parseAnnotatedHex, recordMarks } from './helpers/annotated-hex.js';
 
@@ -113,6 +114,15 @@ describe('golden vectors', () => {
 
       it('carries exactly the anomaly markers expected of it', () => {
         expect(anomalies(decodeStream(v.hex.bytes))).toEqual(EXPECTED_ANOMALIES[v.name] ?? []);
+      });
+
+      it('is reported by the model anomaly list with the same kinds', () => {
+        const kind: Record<string, string> = {
+          unknownType: 'unknown-type', len: 'len', padding: 'padding', reservedFlags: 'reserved-flags', trailing: 'trailing',
+          unterminated: 'unterminated', producerDefect: 'producer-defect', dataPad: 'internal-pad', pad: 'internal-pad',
+        };
+        const expected = [...new Set((EXPECTED_ANOMALIES[v.name] ?? []).map((a) => kind[a]!))].sort();
+        expect([...new Set(streamAnomalies(decodeStream(v.hex.bytes)).map((a) => a.kind))].sort()).toEqual(expected);
       });
 
       it('decodes the same through the chunked StreamReader (1-byte chunks)', () => {
