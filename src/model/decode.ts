@@ -21,7 +21,8 @@ function asBuffer(b: Uint8Array): Buffer {
 
 export function decodeHeader(buf: Uint8Array): StreamHeader {
   const h = readHeader(buf);
-  return { version: h.version, byteOrder: h.byteOrder, reservedFlags: h.flags & ~1 };
+  // `>>> 0`: bit 31 must not turn the value negative (`&` yields a signed 32-bit result).
+  return { version: h.version, byteOrder: h.byteOrder, reservedFlags: (h.flags & ~1) >>> 0 };
 }
 
 function isPathStart(b: number | undefined): boolean {

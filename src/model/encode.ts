@@ -10,7 +10,13 @@ import { BinaryWriter, type Sink } from '../wire/writer.js';
 import type { Stream, StreamHeader, XsRecord } from './types.js';
 import { modelToWire } from './wire-model.js';
 
+function isU32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+}
+
 export function writeHeader(w: BinaryWriter, h: StreamHeader): void {
+  if (!isU32(h.version)) throw new EncodeError(-1, `header: version ${String(h.version)} is not a u32`);
+  if (!isU32(h.reservedFlags)) throw new EncodeError(-1, `header: reservedFlags ${String(h.reservedFlags)} is not a u32`);
   w.latin1(IDENT);
   w.u32be(h.version);
   w.u32be(((h.reservedFlags & ~1) | (h.byteOrder === 'big' ? 1 : 0)) >>> 0);
@@ -23,7 +29,10 @@ function typeCodeOf(r: XsRecord): number {
 /** Appends one record (envelope, body, padding) to `w`, in `w`'s byte order. */
 export function writeRecord(w: BinaryWriter, r: XsRecord, index = -1): void {
   const start = w.offset;
-  w.u32(typeCodeOf(r));
+  const typeCode = typeCodeOf(r);
+  if (!isU32(typeCode)) throw new EncodeError(index, `${r.type}: typeCode ${String(typeCode)} is not a u32`);
+  if (r.len !== undefined && !isU32(r.len)) throw new EncodeError(index, `${r.type}: len ${String(r.len)} is not a u32`);
+  w.u32(typeCode);
   w.u32(0); // len, patched below
   const bodyStart = w.offset;
   let bodySize: number;

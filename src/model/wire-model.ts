@@ -7,7 +7,16 @@ import type { WireObject } from '../wire/encode-body.js';
 import type { Quota, XsRecord } from './types.js';
 
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
-const fromLatin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+/** The model keeps one char per byte; a char above U+00FF has no byte (Buffer would truncate it). */
+function fromLatin1(s: string, name: string): Uint8Array {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) {
+      throw new Error(`${name} holds ${JSON.stringify(s[i])} (U+${c.toString(16).toUpperCase().padStart(4, '0')}) at char ${i}: strings carry one byte per char (U+0000..U+00FF)`);
+    }
+  }
+  return Buffer.from(s, 'latin1');
+}
 
 function allZero(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
@@ -115,11 +124,11 @@ function fieldsToWire(fields: readonly Field[], m: Record<string, unknown>, out:
         break;
       case 'cstring': {
         const s = m[f.key] as string;
-        out[f.key] = fromLatin1(unterminated.includes(f.key) ? s : `${s}\0`);
+        out[f.key] = fromLatin1(unterminated.includes(f.key) ? s : `${s}\0`, f.name);
         break;
       }
       case 'cstrings':
-        out[f.key] = (m[f.key] as string[]).map(fromLatin1);
+        out[f.key] = (m[f.key] as string[]).map((s) => fromLatin1(s, f.name));
         break;
       case 'ints':
         out[f.key] = m[f.key];

@@ -96,12 +96,18 @@ function writeFields(fields: readonly Field[], obj: WireObject, w: BinaryWriter,
       case 'align': {
         const n = (f.to - ((w.offset - bodyStart) % f.to)) % f.to;
         const given = obj[f.key] as Uint8Array | undefined;
-        if (given !== undefined && given.length === n) w.bytes(given);
-        else w.zeros(n);
+        if (given === undefined) w.zeros(n);
+        else if (given.length === n) w.bytes(given);
+        else throw new EncodeError(-1, `${f.name} (${f.key}) holds ${given.length} bytes, the record needs ${n}`);
         break;
       }
       case 'optional':
         if (((obj[f.when.key] as number) & f.when.mask) !== 0) writeFields(f.fields, obj, w, bodyStart);
+        else {
+          // Not written: refuse rather than drop a value the caller gave.
+          const given = f.fields.find((g) => 'key' in g && obj[g.key] !== undefined);
+          if (given && 'key' in given) throw new EncodeError(-1, `${given.name} (${given.key}) is given but ${f.when.key} bit ${Math.log2(f.when.mask)} is clear`);
+        }
         break;
       case 'switch': {
         const c = f.cases[obj[f.on] as number] ?? f.default;
