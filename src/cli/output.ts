@@ -48,8 +48,14 @@ export function writeAllSync(fd: number, data: Uint8Array): void {
 /**
  * Writes a file via a temporary file in the same directory, renamed into place only when
  * complete: a failure leaves neither a half-written OUT nor the temporary file.
+ * `beforeRename`, when given, sees the complete temporary file (e.g. to verify it); if it
+ * throws, the temporary file is removed and OUT is left as it was.
  */
-export function writeFileAtomic(path: string, produce: (write: (chunk: Uint8Array) => void) => void): void {
+export function writeFileAtomic(
+  path: string,
+  produce: (write: (chunk: Uint8Array) => void) => void,
+  beforeRename?: (tmpPath: string) => void,
+): void {
   const tmp = join(dirname(path), `.${basename(path)}.xsmig-${process.pid}-${Date.now().toString(36)}.tmp`);
   let fd: number;
   try {
@@ -61,6 +67,7 @@ export function writeFileAtomic(path: string, produce: (write: (chunk: Uint8Arra
     produce((chunk) => writeAllSync(fd, chunk));
     fsyncSync(fd);
     closeSync(fd);
+    beforeRename?.(tmp);
     renameSync(tmp, path);
   } catch (e) {
     try { closeSync(fd); } catch { /* already closed */ }

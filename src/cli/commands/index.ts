@@ -4,8 +4,10 @@ import { encodeCommand } from './encode.js';
 import { dumpCommand } from './dump.js';
 import { treeCommand } from './tree.js';
 import { infoCommand } from './info.js';
+import { convertCommand } from './convert.js';
+import { diffCommand } from './diff.js';
 
 import type { CommandModule } from 'yargs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, decodeCommand, encodeCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, convertCommand, diffCommand, decodeCommand, encodeCommand];

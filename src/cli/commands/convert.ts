@@ -1,0 +1,328 @@
+// xsmig convert: read -> check the input -> plan -> write a temporary file -> verify it
+// (decode it again, compare with the plan, check it, with --target if given) -> rename.
+// A failure names its stage and leaves nothing behind; a refusal (lossy without --force)
+// exits 1 and creates nothing.
+
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import type { CheckReport, Finding, TargetName } from '../../check/types.js';
+import { TARGET_NAMES } from '../../check/types.js';
+import { CHECKER_IS_STAND_IN, checkStream } from '../../convert/checker.js';
+import { ConvertError, planConversion, type ConvertOptions, type ConvertPlan } from '../../convert/convert.js';
+import { deltaId, diffStreams } from '../../convert/diff.js';
+import { decodeStreamDetailed } from '../../model/decode.js';
+import { encodeStream } from '../../model/encode.js';
+import type { Stream } from '../../model/types.js';
+import { DecodeError, EncodeError } from '../../wire/errors.js';
+import { palette, useColor, type Palette } from '../color.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { readWholeInput, resolveInput } from '../input.js';
+import { writeAllSync, writeFileAtomic } from '../output.js';
+import { runCommand } from '../run.js';
+
+interface Args {
+  file?: string;
+  output?: string;
+  'to-version'?: number;
+  'byte-order'?: 'little' | 'big';
+  target?: TargetName;
+  repair?: boolean;
+  'assume-depth'?: string;
+  force?: boolean;
+  'dry-run'?: boolean;
+  json?: boolean;
+  'in-place'?: boolean;
+}
+
+type StageName = 'read' | 'check' | 'plan' | 'write' | 'verify' | 'rename';
+
+interface StageResult {
+  stage: StageName;
+  ok: boolean;
+  /** A refusal is not a failure: the plan says why nothing is written. */
+  refused?: boolean;
+  detail: string;
+}
+
+/** A stage that failed: exit `code`, message names the stage. */
+class StageFailed extends CliError {
+  constructor(readonly stage: StageName, code: number, message: string) {
+    super(code, `convert failed at stage ${stage}: ${message}; nothing was written`);
+  }
+}
+
+/** Thrown out of writeFileAtomic's check so that it removes the temporary file. */
+class VerifyFailure extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+function parseAssumeDepth(s: string | undefined): number | 'unlimited' | undefined {
+  if (s === undefined) return undefined;
+  if (s === 'unlimited') return 'unlimited';
+  if (!/^\d+$/.test(s) || Number(s) > 0xffff) {
+    throw new CliError(EXIT.USAGE, `--assume-depth takes a number 0..65535 or "unlimited", not "${s}"`);
+  }
+  return Number(s);
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    try {
+      return realpathSync(a) === resolve(b);
+    } catch {
+      return resolve(a) === resolve(b);
+    }
+  }
+}
+
+function errorsOf(r: CheckReport): Finding[] {
+  return r.findings.filter((f) => f.severity === 'error');
+}
+
+function streamLine(s: Stream, bytes?: number): string {
+  return `version ${s.header.version}, ${s.header.byteOrder}-endian, ${s.records.length} records${bytes === undefined ? '' : `, ${bytes} bytes`}`;
+}
+
+/** The plan as people read it (stderr). */
+export function planLines(plan: ConvertPlan, c: Palette): string[] {
+  const lines: string[] = [];
+  const v = plan.from.version === plan.to.version ? `version ${plan.to.version}` : `version ${plan.from.version} -> ${plan.to.version}`;
+  const o = plan.from.byteOrder === plan.to.byteOrder ? `${plan.to.byteOrder}-endian` : `${plan.from.byteOrder}-endian -> ${plan.to.byteOrder}-endian`;
+  const to = `${v}, ${o}${plan.target ? `, for ${plan.target}` : ''}`;
+  lines.push(`  ${to}`);
+  for (const n of plan.notes) lines.push(`  note: ${n}`);
+  const semantic = plan.changes.filter((x) => x.section !== 'framing');
+  const framing = plan.changes.filter((x) => x.section === 'framing');
+  for (const ch of semantic) {
+    const tag = ch.kind === 'lossy' ? c.red('LOSSY   ') : c.green('lossless');
+    lines.push(`  ${tag} ${ch.message}${ch.assumption ? ` [assumption: ${ch.assumption}]` : ''}`);
+  }
+  for (const ch of framing) lines.push(`  ${c.green('lossless')} ${ch.message}`);
+  for (const l of plan.losses) lines.push(`  ${c.red('LOSSY   ')} ${l.message}`);
+  if (plan.targetLosses.length) {
+    lines.push(`  what ${plan.target} does with the output:`);
+    for (const l of plan.targetLosses) lines.push(`  ${l.kind === 'refuse' ? c.red('REFUSES ') : c.red('LOSES   ')} ${l.message}`);
+  }
+  const lossy = plan.changes.filter((x) => x.kind === 'lossy').length;
+  const lose = plan.targetLosses.filter((l) => l.kind === 'lose').length;
+  lines.push(
+    `  ${plan.changes.length} change(s): ${plan.changes.length - lossy} lossless, ${lossy} lossy` +
+      `${plan.losses.length ? `; ${plan.losses.length} byte-order loss(es)` : ''}${plan.target ? `; ${lose} item(s) ${plan.target} loses` : ''}`,
+  );
+  return lines;
+}
+
+export const convertCommand: CommandModule<object, Args> = {
+  command: 'convert [file]',
+  describe: 'Convert a stream (version, byte order, repair), reporting what each change costs',
+  builder: (y: Argv) =>
+    y
+      .positional('file', { type: 'string', describe: 'stream file, or - for stdin' })
+      .option('output', { alias: 'o', type: 'string', describe: 'output file (written to a temporary file, verified, then renamed); - for stdout' })
+      .option('to-version', { type: 'number', choices: [1, 2], describe: 'stream version to write (default: the target\'s, else the input\'s)' })
+      .option('byte-order', { type: 'string', choices: ['little', 'big'] as const, describe: 'record byte order to write (default: the target\'s, else the input\'s)' })
+      .option('target', { type: 'string', choices: TARGET_NAMES, describe: 'reader the output is for: its losses are reported, its refusals refuse' })
+      .option('repair', { type: 'boolean', describe: 'rewrite known producer defects and non-canonical framing' })
+      .option('assume-depth', { type: 'string', describe: 'with --repair: depth (0..65535 or unlimited) for watches whose producer lost it' })
+      .option('force', { type: 'boolean', describe: 'accept lossy changes' })
+      .option('dry-run', { type: 'boolean', describe: 'print the plan and stop (exit 1 if it would be refused)' })
+      .option('json', { type: 'boolean', describe: 'the report as JSON on stdout (stderr with -o -)' })
+      .option('in-place', { type: 'boolean', describe: 'allow OUT to be the input file (default OUT: FILE)' })
+      .example('$0 convert state_dump --target xen-4.17 -o rollback', 'downgrade for a 4.17 daemon; refused if anything is lost')
+      .example('$0 convert state_dump --to-version 1 --force -o rollback', 'accept the listed losses')
+      .example('$0 convert state_dump --repair --assume-depth unlimited -o fixed', 'repair Xen 4.22 short-header watches') as Argv<Args>,
+  handler: async (argv) => {
+    const input = resolveInput(argv.file);
+    await runCommand(input.label, () => runConvert(argv, input));
+  },
+};
+
+function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number {
+  const c = palette(useColor(process.stderr));
+  const toStdout = argv.output === '-' || argv.output === '';
+  let out = argv.output;
+  if (argv['in-place']) {
+    if (input.path === undefined) throw new CliError(EXIT.USAGE, '--in-place needs a FILE, not standard input');
+    if (out !== undefined && !sameFile(out, input.path)) throw new CliError(EXIT.USAGE, '--in-place writes over FILE: give no -o, or -o FILE');
+    out = input.path;
+  }
+  if (out === undefined && !argv['dry-run']) throw new CliError(EXIT.USAGE, 'give -o OUT (or --in-place, or --dry-run)');
+  if (out !== undefined && !toStdout && input.path !== undefined && !argv['in-place'] && sameFile(out, input.path)) {
+    throw new CliError(EXIT.USAGE, `-o ${out} is the input file: refused (use --in-place to overwrite it)`);
+  }
+  const opts: ConvertOptions = {
+    force: !!argv.force,
+    repair: !!argv.repair,
+  };
+  if (argv['to-version'] !== undefined) opts.toVersion = argv['to-version'];
+  if (argv['byte-order'] !== undefined) opts.byteOrder = argv['byte-order'];
+  if (argv.target !== undefined) opts.target = argv.target;
+  const depth = parseAssumeDepth(argv['assume-depth']);
+  if (depth !== undefined) opts.assumeDepth = depth;
+
+  const stages: StageResult[] = [];
+  const report: Record<string, unknown> = { input: input.label, output: toStdout ? '-' : (out ?? null), checker: CHECKER_IS_STAND_IN ? 'stand-in' : 'check', stages };
+  const jsonFd = toStdout ? 2 : 1;
+  const say = (line: string): void => {
+    if (!argv.json) process.stderr.write(`${line}\n`);
+  };
+  const stage = (s: StageResult): void => {
+    stages.push(s);
+    say(`${s.stage.padEnd(7)} ${s.ok ? c.green('ok') : s.refused ? c.red('REFUSED') : c.red('FAILED')}  ${s.detail}`);
+  };
+  const finish = (result: string, code: number, failure?: StageFailed): number => {
+    report.result = result;
+    if (failure) {
+      report.failedStage = failure.stage;
+      report.error = failure.message;
+    }
+    if (argv.json) writeAllSync(jsonFd, Buffer.from(`${JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`));
+    if (failure) {
+      if (argv.json) process.exitCode = failure.code;
+      else throw failure;
+    }
+    return failure ? failure.code : code;
+  };
+  const fail = (s: StageName, code: number, message: string): number => {
+    stage({ stage: s, ok: false, detail: message });
+    return finish('failed', code, new StageFailed(s, code, message));
+  };
+
+  say(`xsmig convert: ${input.label} -> ${toStdout ? '<stdout>' : (out ?? '(dry run)')}`);
+
+  // read
+  let bytes: Buffer;
+  let stream: Stream;
+  let locations;
+  try {
+    bytes = readWholeInput(input);
+    ({ stream, locations } = decodeStreamDetailed(bytes));
+  } catch (e) {
+    if (e instanceof DecodeError) return fail('read', EXIT.BAD_INPUT, `${input.label}: not a decodable stream: ${e.message}`);
+    if (e instanceof CliError) return fail('read', e.code, e.message);
+    throw e;
+  }
+  stage({ stage: 'read', ok: true, detail: streamLine(stream, bytes.length) });
+
+  // check the input
+  const inCheck = checkStream(stream, { locations });
+  const inErrors = errorsOf(inCheck);
+  const inWarnings = inCheck.findings.filter((f) => f.severity === 'warning');
+  report.inputCheck = inCheck;
+  stage({ stage: 'check', ok: true, detail: `input: ${inErrors.length} error(s), ${inWarnings.length} warning(s)${CHECKER_IS_STAND_IN ? ' (stand-in checker: version content and targets only)' : ''}` });
+  for (const f of inErrors) say(`          ${c.red('error')} ${f.rule}: ${f.message}`);
+
+  // plan
+  let plan: ConvertPlan;
+  try {
+    plan = planConversion(stream, opts);
+  } catch (e) {
+    if (e instanceof ConvertError) return fail('plan', EXIT.USAGE, e.message);
+    throw e;
+  }
+  // Errors of the input the conversion does not remove stay in the output.
+  const outCheck = checkStream(plan.stream, {});
+  const inRules = new Set(inErrors.map((f) => f.rule));
+  const kept = errorsOf(outCheck).filter((f) => inRules.has(f.rule));
+  if (kept.length && !plan.refusal && !opts.force) {
+    plan.refused = true;
+    plan.refusal = { reason: 'lossy', message: `${kept.length} error(s) of the input remain in the output (${[...new Set(kept.map((f) => f.rule))].join(', ')}); use --repair if it applies, or --force to write it anyway` };
+  }
+  const { stream: _planned, ...planReport } = plan;
+  report.plan = planReport;
+  stage({
+    stage: 'plan', ok: !plan.refused, refused: plan.refused,
+    detail: plan.refused ? plan.refusal!.message : `${plan.changes.length} change(s)${plan.lossy ? ', lossy ones accepted with --force' : ', none lossy'}`,
+  });
+  for (const l of planLines(plan, c)) say(l);
+
+  if (argv['dry-run']) {
+    say(plan.refused ? 'dry run: the conversion would be refused' : 'dry run: nothing written');
+    return finish('dry-run', plan.refused ? EXIT.FINDING : EXIT.OK);
+  }
+  if (plan.refused) {
+    say(`refused: ${out} not created`);
+    return finish('refused', EXIT.FINDING);
+  }
+
+  // write, verify, rename
+  let encoded: Uint8Array;
+  try {
+    encoded = encodeStream(plan.stream);
+  } catch (e) {
+    if (e instanceof EncodeError) return fail('write', EXIT.SOFTWARE, `the planned stream cannot be encoded: ${e.message}`);
+    throw e;
+  }
+  const verify = (written: Uint8Array): VerifyFailure | undefined => {
+    // Fault injection for the tests of "a failed verify leaves nothing behind".
+    if (process.env.XSMIG_TEST_FAIL_VERIFY) return new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`);
+    let decoded;
+    try {
+      decoded = decodeStreamDetailed(written);
+    } catch (e) {
+      if (e instanceof DecodeError) return new VerifyFailure(EXIT.SOFTWARE, `the written file does not decode: ${e.message}`);
+      throw e;
+    }
+    if (Buffer.compare(Buffer.from(encodeStream(decoded.stream)), Buffer.from(written)) !== 0) {
+      return new VerifyFailure(EXIT.SOFTWARE, 'the written file does not encode back to the same bytes');
+    }
+    const d = diffStreams(stream, decoded.stream);
+    const seen = [...d.semantic, ...d.bytes].map(deltaId).sort();
+    const planned = plan.changes.map(deltaId).sort();
+    if (JSON.stringify(seen) !== JSON.stringify(planned)) {
+      const extra = seen.filter((x) => !planned.includes(x));
+      const missing = planned.filter((x) => !seen.includes(x));
+      return new VerifyFailure(EXIT.SOFTWARE, `the written file differs from the input otherwise than planned (unplanned: ${extra.join(' ') || 'none'}; missing: ${missing.join(' ') || 'none'})`);
+    }
+    const check = checkStream(decoded.stream, opts.target ? { target: opts.target, locations: decoded.locations } : { locations: decoded.locations });
+    report.outputCheck = check;
+    const newErrors = errorsOf(check).filter((f) => !inRules.has(f.rule) || !opts.force);
+    if (newErrors.length) {
+      return new VerifyFailure(EXIT.FINDING, `check of the written file: ${newErrors.map((f) => `${f.rule}: ${f.message}`).join('; ')}`);
+    }
+    const refuse = (check.losses ?? []).filter((l) => l.kind === 'refuse');
+    if (refuse.length) return new VerifyFailure(EXIT.FINDING, `${opts.target} would refuse the written file: ${refuse.map((l) => l.message).join('; ')}`);
+    const lose = (check.losses ?? []).filter((l) => l.kind === 'lose');
+    if (lose.length && !opts.force) return new VerifyFailure(EXIT.FINDING, `${opts.target} would lose ${lose.length} item(s) of the written file`);
+    stage({
+      stage: 'verify', ok: true,
+      detail: `decodes to the planned stream (${streamLine(decoded.stream, written.length)}); diff against the input = the ${plan.changes.length} planned change(s); ` +
+        `check${opts.target ? ` --target ${opts.target}` : ''}: ${errorsOf(check).length} error(s)${opts.target ? `, ${lose.length} item(s) lost (accepted with --force)` : ''}`,
+    });
+    return undefined;
+  };
+
+  if (toStdout) {
+    stage({ stage: 'write', ok: true, detail: `${encoded.length} bytes in memory (output is stdout)` });
+    const f = verify(encoded);
+    if (f) return fail('verify', f.code, f.message);
+    writeAllSync(1, encoded);
+    stage({ stage: 'rename', ok: true, detail: 'written to stdout' });
+    return finish('written', EXIT.OK);
+  }
+
+  try {
+    writeFileAtomic(
+      out!,
+      (write) => write(encoded),
+      (tmp) => {
+        stage({ stage: 'write', ok: true, detail: `${tmp} (${encoded.length} bytes)` });
+        const f = verify(readFileSync(tmp));
+        if (f) throw f;
+      },
+    );
+  } catch (e) {
+    if (e instanceof VerifyFailure) return fail('verify', e.code, e.message);
+    if (e instanceof CliError) return fail(stages.some((s) => s.stage === 'write') ? 'rename' : 'write', e.code, e.message);
+    throw e;
+  }
+  stage({ stage: 'rename', ok: true, detail: `${out}${argv['in-place'] ? ' (in place)' : ''}` });
+  return finish('written', EXIT.OK);
+}

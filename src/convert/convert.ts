@@ -1,0 +1,390 @@
+// Conversion between stream versions and byte orders, and repair of known producer defects.
+// The converter changes only what it must and says what each change costs:
+//
+// - to version 1: WATCH_DATA_EXTENDED becomes WATCH_DATA (lossless only for an unlimited
+//   depth: a plain watch fires at any depth) and DOMAIN_DATA `features` becomes 0 (lossy
+//   when not zero: the guest may already rely on the bits); every other record is kept as
+//   it is, extras included;
+// - to version 2: the header only;
+// - byte order: every integer, including the headers of pending wire messages (raw traffic
+//   in the record byte order); lossless except for bytes whose meaning is unknown;
+// - repair: Xen 4.22's short-header WATCH_DATA_EXTENDED (its depth was never written: needs
+//   an assumed depth, reported as an assumption), DOMAIN_DATA for a domain a 4.21+ reader
+//   cannot find, and non-canonical framing (len, padding, reserved bits, bytes after END).
+//
+// Each change names the item in the vocabulary of the diff (section, key, field, old, new),
+// so that diff(input, output) lists exactly the reported changes.
+
+import type { TargetLoss, TargetName } from '../check/types.js';
+import { TARGET_NAMES } from '../check/types.js';
+import type { CheckFn } from '../check/types.js';
+import type { ConnectionData, DomainData, NodeData, Stream, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
+import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
+import { checkStream, TARGET_MAX_VERSION, targetByteOrder } from './checker.js';
+import { itemKeys, recordFacets, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
+import { swapPending } from './pending.js';
+
+export type ChangeKind = 'lossless' | 'lossy';
+
+export interface Change extends Delta {
+  kind: ChangeKind;
+  /** One line for people: what changed and what it costs. */
+  message: string;
+  /** Index of the record in the input (absent for header-level changes). */
+  recordIndex?: number;
+  recordType?: string;
+  connId?: number;
+  domid?: number;
+  /** Set when the new value is an assumption the user supplied, not a fact from the input. */
+  assumption?: string;
+}
+
+/** A loss that no field comparison shows (bytes whose byte order cannot be converted). */
+export interface Loss {
+  source: 'byte-order';
+  message: string;
+  recordIndex?: number;
+  recordType?: string;
+  connId?: number;
+}
+
+export type RefusalReason = 'lossy' | 'needs-assume-depth' | 'target-refuses';
+
+export interface ConvertOptions {
+  /** Stream version to write; default: the target's highest, else the input's. */
+  toVersion?: number;
+  /** Record byte order to write; default: the target's (little for xen-*), else the input's. */
+  byteOrder?: ByteOrder;
+  /** Reader profile the output is meant for: its losses are reported, its refusals refuse. */
+  target?: TargetName;
+  /** Accept lossy changes. */
+  force?: boolean;
+  /** Rewrite known producer defects and non-canonical framing. */
+  repair?: boolean;
+  /** Depth to assume for watches whose producer lost it (with repair). */
+  assumeDepth?: number | 'unlimited';
+  /** The checker for target losses (default: the project's). */
+  check?: CheckFn;
+}
+
+export interface ConvertPlan {
+  /** The converted stream (as far as it could be planned when refused). */
+  stream: Stream;
+  from: { version: number; byteOrder: ByteOrder };
+  to: { version: number; byteOrder: ByteOrder };
+  target?: TargetName;
+  changes: Change[];
+  losses: Loss[];
+  /** What the target reader would still lose or refuse in the output. */
+  targetLosses: TargetLoss[];
+  /** Things worth knowing that change nothing (defaults chosen for a target, items not repaired). */
+  notes: string[];
+  /** Any lossy change, loss, or item the target loses. */
+  lossy: boolean;
+  refused: boolean;
+  refusal?: { reason: RefusalReason; message: string };
+}
+
+/** The options cannot be applied (bad value, or an input the converter cannot handle). */
+export class ConvertError extends Error {
+  override readonly name = 'ConvertError';
+}
+
+/** The conversion would lose state without `force`, or cannot be done as asked. */
+export class ConvertRefused extends Error {
+  override readonly name = 'ConvertRefused';
+  constructor(readonly plan: ConvertPlan) {
+    super(plan.refusal?.message ?? 'conversion refused');
+  }
+}
+
+function checkOptions(o: ConvertOptions): void {
+  if (o.toVersion !== undefined && o.toVersion !== 1 && o.toVersion !== 2) {
+    throw new ConvertError(`cannot write stream version ${o.toVersion}: versions 1 and 2 exist`);
+  }
+  if (o.byteOrder !== undefined && o.byteOrder !== 'little' && o.byteOrder !== 'big') {
+    throw new ConvertError(`byte order must be little or big, not ${String(o.byteOrder)}`);
+  }
+  if (o.target !== undefined && !TARGET_NAMES.includes(o.target)) {
+    throw new ConvertError(`unknown target ${String(o.target)}: one of ${TARGET_NAMES.join(', ')}`);
+  }
+  if (o.assumeDepth !== undefined) {
+    if (!o.repair) throw new ConvertError('an assumed depth is used only when repairing: add --repair');
+    const d = o.assumeDepth;
+    if (d !== 'unlimited' && !(Number.isInteger(d) && d >= 0 && d <= DEPTH_UNLIMITED)) {
+      throw new ConvertError(`assumed depth must be 0..65535 or unlimited, not ${String(d)}`);
+    }
+  }
+}
+
+function recordLabel(r: XsRecord, i: number): string {
+  const type = r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type;
+  switch (r.type) {
+    case 'WATCH_DATA':
+    case 'WATCH_DATA_EXTENDED':
+      return `record #${i} ${type} (conn ${r.connId}, path "${r.wpath}", token "${r.token}")`;
+    case 'DOMAIN_DATA':
+      return `record #${i} ${type} (domain ${r.domainId})`;
+    case 'CONNECTION_DATA':
+      return `record #${i} ${type} (conn ${r.connId})`;
+    case 'NODE_DATA':
+      return `record #${i} ${type} (${r.path})`;
+    default:
+      return `record #${i} ${type}`;
+  }
+}
+
+const FRAMING_WHY: Record<string, string> = {
+  len: 'declared len replaced by the body size rounded up to 8',
+  padding: 'padding bytes set to zero',
+  unterminated: 'strings without their NUL',
+  pad: 'reserved pad set to zero',
+  'data-pad': 'padding before unique-id set to zero',
+  'conn-spec.pad': 'socket conn-spec pad set to zero',
+  'producer-defect': 'short header of the defective writer replaced by the documented layout',
+  'tx-id (ignored)': 'tx-id of a committed node (ignored by readers) set to zero',
+};
+
+/** Drops the extras that only a non-canonical input carries (repair). */
+function canonicalFraming<T extends XsRecord>(r: T): T {
+  const c = { ...r } as XsRecord;
+  delete c.len;
+  delete c.padding;
+  if (c.type === 'WATCH_DATA_EXTENDED') delete c.pad;
+  if (c.type === 'CONNECTION_DATA') {
+    delete c.dataPad;
+    if ('pad' in c.connSpec && c.connSpec.pad) {
+      const { pad: _pad, ...spec } = c.connSpec;
+      c.connSpec = spec;
+    }
+  }
+  if (c.type === 'NODE_DATA' && c.connId === 0) c.txId = 0;
+  return c as T;
+}
+
+function watchAsPlain(r: WatchDataExtended): WatchData {
+  const w: WatchData = { type: 'WATCH_DATA', connId: r.connId, wpath: r.wpath, token: r.token };
+  if (r.unterminated) w.unterminated = [...r.unterminated];
+  return w;
+}
+
+/** Plans a conversion; never throws for a refusal (see `refused`). */
+export function planConversion(input: Stream, opts: ConvertOptions = {}): ConvertPlan {
+  checkOptions(opts);
+  const inVersion = input.header.version;
+  if (inVersion !== 1 && inVersion !== 2) throw new ConvertError(`cannot convert a version-${inVersion} stream: only versions 1 and 2 are defined`);
+  const notes: string[] = [];
+  const target = opts.target;
+  let toVersion = opts.toVersion;
+  if (toVersion === undefined && target && inVersion > TARGET_MAX_VERSION[target]) {
+    toVersion = TARGET_MAX_VERSION[target];
+    notes.push(`version ${toVersion} chosen: ${target} reads version ${toVersion} at most`);
+  }
+  toVersion ??= inVersion;
+  let byteOrder = opts.byteOrder;
+  if (byteOrder === undefined && target && targetByteOrder(target) && targetByteOrder(target) !== input.header.byteOrder) {
+    byteOrder = targetByteOrder(target);
+    notes.push(`${byteOrder}-endian chosen: ${target} reads only its host's byte order`);
+  }
+  byteOrder ??= input.header.byteOrder;
+  const swap = byteOrder !== input.header.byteOrder;
+  const repair = !!opts.repair;
+  const assumed = opts.assumeDepth === 'unlimited' ? DEPTH_UNLIMITED : opts.assumeDepth;
+
+  const changes: Change[] = [];
+  const losses: Loss[] = [];
+  let refusal: ConvertPlan['refusal'];
+  const keys = itemKeys(input);
+
+  const header = { ...input.header, version: toVersion, byteOrder };
+  if (toVersion !== inVersion) {
+    changes.push({
+      kind: 'lossless', section: 'header', key: 'header', field: 'version', old: inVersion, new: toVersion,
+      message: `header: version ${inVersion} -> ${toVersion}`,
+    });
+  }
+  if (swap) {
+    changes.push({
+      kind: 'lossless', section: 'header', key: 'header', field: 'byte-order', old: input.header.byteOrder, new: byteOrder,
+      message: `header: byte order ${input.header.byteOrder} -> ${byteOrder} (every record rewritten)`,
+    });
+  }
+  if (repair && input.header.reservedFlags) {
+    header.reservedFlags = 0;
+    changes.push({
+      kind: 'lossless', section: 'framing', key: 'header', field: 'reserved-flags', old: input.header.reservedFlags, new: 0,
+      message: `header: reserved flag bits 0x${input.header.reservedFlags.toString(16)} cleared`,
+    });
+  }
+
+  // Domains a 4.21+ reader recreates: those with a ring connection or owning a node.
+  const known = new Set<number>();
+  for (const r of input.records) {
+    if (r.type === 'CONNECTION_DATA' && r.connType === 0) known.add((r.connSpec as { domid: number }).domid);
+    if (r.type === 'NODE_DATA' && r.perms.length) known.add(r.perms[0]!.domid);
+  }
+
+  const records: XsRecord[] = [];
+  input.records.forEach((r, i) => {
+    const id = keys[i];
+    const label = recordLabel(r, i);
+    const add = (c: Omit<Change, 'recordIndex' | 'recordType' | 'section' | 'key'> & { section?: Section; key?: string }): void => {
+      changes.push({ section: id!.section, key: id!.key, recordIndex: i, recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type, ...c } as Change);
+    };
+    let out: XsRecord | undefined = r;
+
+    if (r.type === 'WATCH_DATA_EXTENDED') {
+      const oldDepth = watchDepth(r);
+      let newDepth: DeltaValue = oldDepth;
+      let assumption: string | undefined;
+      if (r.producerDefect && repair && assumed !== undefined) {
+        assumption = `depth ${showDepth(assumed)} assumed (--assume-depth): the producer did not write it`;
+        newDepth = assumed;
+      }
+      if (toVersion === 1) {
+        out = watchAsPlain(r);
+        add({
+          kind: 'lossless', field: 'record', old: r.type, new: 'WATCH_DATA', connId: r.connId,
+          message: `${label}: becomes WATCH_DATA (version 1 has no extended watches)`,
+        });
+        if (oldDepth !== DEPTH_UNLIMITED) {
+          const lossless = newDepth === DEPTH_UNLIMITED;
+          const why = lossless
+            ? 'a version-1 watch has no depth limit, which is the depth assumed'
+            : oldDepth === 'lost'
+              ? `the depth the guest asked for is unknown${assumption ? ` (assumed ${showDepth(newDepth)})` : ''}; a version-1 watch fires at any depth, possibly deeper than asked`
+              : `a version-1 watch fires at any depth: the guest asked for ${oldDepth} level(s) below ${r.wpath} and will get events from deeper paths`;
+          const from = oldDepth === 'lost' ? 'unknown (its producer did not write it)' : showDepth(oldDepth);
+          const c: Omit<Change, 'recordIndex' | 'recordType' | 'section' | 'key'> = {
+            kind: lossless ? 'lossless' : 'lossy', field: 'depth', old: oldDepth, new: DEPTH_UNLIMITED, connId: r.connId,
+            message: `${label}: depth ${from} -> unlimited: ${why}`,
+          };
+          if (assumption) c.assumption = assumption;
+          add(c);
+        }
+      } else if (r.producerDefect && repair) {
+        if (assumed === undefined) {
+          refusal ??= {
+            reason: 'needs-assume-depth',
+            message: `${label} was written by Xen 4.22's defective writer, which never wrote the depth: ` +
+              'repairing it needs --assume-depth N|unlimited (the depth the guest registered, if known; unlimited is what a plain watch does)',
+          };
+        } else {
+          const w: WatchDataExtended = { type: 'WATCH_DATA_EXTENDED', connId: r.connId, depth: assumed, wpath: r.wpath, token: r.token };
+          if (r.unterminated) w.unterminated = [...r.unterminated];
+          out = w;
+          add({
+            kind: 'lossless', field: 'depth', old: 'lost', new: assumed, connId: r.connId, assumption: assumption!,
+            message: `${label}: depth ${showDepth(assumed)} assumed (--assume-depth); the producer did not write it`,
+          });
+        }
+      }
+    }
+
+    if (r.type === 'DOMAIN_DATA') {
+      if (repair && !known.has(r.domainId)) {
+        out = undefined;
+        add({
+          kind: 'lossy', field: 'exists', old: true, new: false, domid: r.domainId,
+          message: `${label}: removed: domain ${r.domainId} has no ring connection and owns no node, so xenstored 4.21+ aborts the restore on it ` +
+            `("referenced domain not found"); its ${r.quotas.length} quota setting(s)${r.features ? ' and features' : ''} are dropped`,
+        });
+      } else if (toVersion === 1 && r.features !== 0) {
+        out = { ...r, features: 0 } as DomainData;
+        add({
+          kind: 'lossy', field: 'features', old: r.features, new: 0, domid: r.domainId,
+          message: `${label}: features 0x${r.features.toString(16)} (${featureNames(r.features).join(', ')}) -> 0: ` +
+            'version 1 has no features; the guest may already rely on these bits, which a server never withdraws',
+        });
+      }
+    }
+
+    if (out && swap && r.type === 'CONNECTION_DATA') {
+      const c = { ...(out as ConnectionData) };
+      for (const [key, data, respLen] of [['inData', c.inData, 0], ['outData', c.outData, c.outRespLen]] as const) {
+        const s = swapPending(data, input.header.byteOrder, respLen);
+        c[key] = s.data;
+        if (s.unconverted) losses.push({ source: 'byte-order', recordIndex: i, recordType: r.type, connId: r.connId, message: `${label}: ${key === 'inData' ? 'in-data' : 'out-data'}: ${s.unconverted}` });
+      }
+      if (c.connType !== 0 && c.connType !== 1) {
+        losses.push({ source: 'byte-order', recordIndex: i, recordType: r.type, connId: r.connId, message: `${label}: conn-spec of unknown conn-type ${c.connType} copied unconverted` });
+      }
+      out = c;
+    }
+    if (out && swap && r.type === 'UNKNOWN') {
+      losses.push({ source: 'byte-order', recordIndex: i, recordType: recordTypeLabel(r.typeCode), message: `${label}: body of an unknown record type copied unconverted (its integers, if any, keep the old byte order)` });
+    }
+    if (out && repair) {
+      if (!(out.type === 'WATCH_DATA_EXTENDED' && out.producerDefect)) out = canonicalFraming(out);
+      if (out.unterminated?.length) notes.push(`${label}: ${out.unterminated.join(', ')} without terminating NUL: not repaired (the string's length would change)`);
+    }
+    if (out && id) {
+      // Representation-only changes (extras the output record no longer carries).
+      const a = recordFacets(r, input.header.byteOrder).framing;
+      const b = recordFacets(out, byteOrder).framing;
+      for (const field of [...a.keys(), ...[...b.keys()].filter((k) => !a.has(k))]) {
+        const va = a.get(field) ?? null;
+        const vb = b.get(field) ?? null;
+        if (va === vb) continue;
+        changes.push({
+          kind: 'lossless', section: 'framing', key: `${id.section} ${id.key}`, field, old: va, new: vb, recordIndex: i,
+          recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type,
+          message: `${label}: ${field} ${showDelta(va)} -> ${showDelta(vb)} (${FRAMING_WHY[field] ?? 'representation only'})`,
+        });
+      }
+    }
+    if (out) records.push(out);
+  });
+
+  const stream: Stream = { header, records };
+  if (input.trailing) {
+    if (repair) {
+      changes.push({
+        kind: 'lossless', section: 'framing', key: 'after END', field: 'trailing', old: Buffer.from(input.trailing).toString('hex'), new: null,
+        message: `${input.trailing.length} byte(s) after the END record dropped (readers stop at END)`,
+      });
+    } else {
+      stream.trailing = input.trailing;
+    }
+  }
+  if (toVersion === 2 && inVersion === 1) {
+    for (const r of input.records) {
+      if (r.type === 'DOMAIN_DATA' && r.features) notes.push(`domain ${r.domainId}: features 0x${r.features.toString(16)} were ignored in version 1 and take effect in version 2`);
+    }
+  }
+
+  let targetLosses: TargetLoss[] = [];
+  if (target) {
+    targetLosses = (opts.check ?? checkStream)(stream, { target }).losses ?? [];
+    const refuse = targetLosses.filter((l) => l.kind === 'refuse');
+    if (refuse.length && !refusal) {
+      refusal = { reason: 'target-refuses', message: `${target} would refuse the output: ${refuse.map((l) => l.message).join('; ')}` };
+    }
+  }
+
+  const lossyCount = changes.filter((c) => c.kind === 'lossy').length + losses.length + targetLosses.filter((l) => l.kind === 'lose').length;
+  if (!refusal && lossyCount > 0 && !opts.force) {
+    refusal = { reason: 'lossy', message: `${lossyCount} lossy item(s): state would be lost; rerun with --force to accept (see the report)` };
+  }
+  const plan: ConvertPlan = {
+    stream,
+    from: { version: inVersion, byteOrder: input.header.byteOrder },
+    to: { version: toVersion, byteOrder },
+    changes,
+    losses,
+    targetLosses,
+    notes,
+    lossy: lossyCount > 0,
+    refused: refusal !== undefined,
+  };
+  if (target) plan.target = target;
+  if (refusal) plan.refusal = refusal;
+  return plan;
+}
+
+/** Converts, or throws ConvertRefused (carrying the plan) when the plan is refused. */
+export function convert(input: Stream, opts: ConvertOptions = {}): ConvertPlan {
+  const plan = planConversion(input, opts);
+  if (plan.refused) throw new ConvertRefused(plan);
+  return plan;
+}

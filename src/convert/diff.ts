@@ -1,0 +1,285 @@
+// Semantic comparison of two streams. Records are matched by what they describe, not by
+// position: nodes by path (and transaction), connections by conn-id, watches by connection,
+// path and token, domains by domain id, transactions by conn-id and tx-id. Each record is
+// reduced to named facets, and facets are compared one by one. Facets that carry no meaning
+// for a reader (declared `len`, padding bytes, missing NULs, reserved bits, the defective
+// short header, record order) are compared too, and listed apart.
+//
+// The converter reports its changes in the same vocabulary (section, key, field, old, new),
+// so that `diff(input, output)` can be checked against the conversion report item by item.
+
+import { DEPTH_UNLIMITED, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
+import type { Stream, XsRecord } from '../model/types.js';
+import { describePending, parsePending } from './pending.js';
+
+export type Section =
+  | 'header'
+  | 'global'
+  | 'quota'
+  | 'connection'
+  | 'watch'
+  | 'transaction'
+  | 'node'
+  | 'domain'
+  | 'unknown'
+  | 'framing';
+
+export type DeltaValue = string | number | boolean | null;
+
+/** One field of one item that differs: the shared vocabulary of diff and convert. */
+export interface Delta {
+  section: Section;
+  /** The item: `conn 4`, `/local/domain/1`, `domain 2`, `conn 4 "/vm" token "t"`, `header`. */
+  key: string;
+  /** `exists` when the whole item is on one side only. */
+  field: string;
+  old: DeltaValue;
+  new: DeltaValue;
+}
+
+export interface DiffEntry extends Delta {
+  message: string;
+  /** Record index in A / B, when the item is a record. */
+  indexA?: number;
+  indexB?: number;
+}
+
+export interface DiffResult {
+  /** No difference at all (semantic or byte-level). */
+  equal: boolean;
+  /** Differences a reader of the stream would see. */
+  semantic: DiffEntry[];
+  /** Differences in representation only (section `framing`). */
+  bytes: DiffEntry[];
+}
+
+type Facets = Map<string, DeltaValue>;
+
+interface Item {
+  section: Exclude<Section, 'framing'>;
+  key: string;
+  index: number;
+  facets: Facets;
+  framing: Facets;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+const q = (s: string): string => JSON.stringify(s);
+
+/** A byte value for people: quoted text when it is plain printable ASCII, else hex. */
+export function showValue(b: Uint8Array): string {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c > 0x7e) return `hex:${hex(b)}`;
+  }
+  return q(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'));
+}
+
+/** Depth of a watch as compared: a plain watch has no limit; a lost depth is `lost`. */
+export function watchDepth(r: XsRecord): DeltaValue {
+  if (r.type === 'WATCH_DATA') return DEPTH_UNLIMITED;
+  if (r.type === 'WATCH_DATA_EXTENDED') return r.depth === null ? 'lost' : r.depth;
+  return null;
+}
+
+export function showDepth(d: DeltaValue): string {
+  return d === DEPTH_UNLIMITED ? 'unlimited (0xFFFF)' : d === 'lost' ? 'lost (not written by its producer)' : String(d);
+}
+
+export function showPerms(perms: { perm: string; flags: number; domid: number }[]): string {
+  return perms.map((p) => `${p.perm}${p.domid}${p.flags ? `/${p.flags}` : ''}`).join(',');
+}
+
+/** The item a record describes, without duplicate numbering. */
+export function recordIdentity(r: XsRecord): { section: Exclude<Section, 'framing'>; key: string } | undefined {
+  switch (r.type) {
+    case 'END':
+      return undefined;
+    case 'GLOBAL_DATA':
+      return { section: 'global', key: 'GLOBAL_DATA' };
+    case 'GLOBAL_QUOTA_DATA':
+      return { section: 'quota', key: 'GLOBAL_QUOTA_DATA' };
+    case 'CONNECTION_DATA':
+      return { section: 'connection', key: `conn ${r.connId}` };
+    case 'WATCH_DATA':
+    case 'WATCH_DATA_EXTENDED':
+      return { section: 'watch', key: `conn ${r.connId} ${q(r.wpath)} token ${q(r.token)}` };
+    case 'TRANSACTION_DATA':
+      return { section: 'transaction', key: `conn ${r.connId} tx ${r.txId}` };
+    case 'NODE_DATA':
+      return { section: 'node', key: r.connId === 0 ? r.path : `${r.path} [conn ${r.connId} tx ${r.txId}]` };
+    case 'DOMAIN_DATA':
+      return { section: 'domain', key: `domain ${r.domainId}` };
+    case 'UNKNOWN':
+      return { section: 'unknown', key: recordTypeLabel(r.typeCode) };
+  }
+}
+
+function quotaFacets(f: Facets, prefix: string, quotas: { name: string; value: number }[]): void {
+  const seen = new Map<string, number>();
+  for (const qv of quotas) {
+    const n = (seen.get(qv.name) ?? 0) + 1;
+    seen.set(qv.name, n);
+    f.set(`${prefix}${qv.name}${n > 1 ? ` #${n}` : ''}`, qv.value);
+  }
+}
+
+export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; framing: Facets } {
+  const f: Facets = new Map();
+  const fr: Facets = new Map();
+  switch (r.type) {
+    case 'GLOBAL_DATA':
+      f.set('rw-socket-fd', r.rwSocketFd);
+      f.set('evtchn-fd', r.evtchnFd);
+      break;
+    case 'GLOBAL_QUOTA_DATA':
+      quotaFacets(f, 'domain default ', r.domQuotas);
+      quotaFacets(f, 'global ', r.globQuotas);
+      break;
+    case 'CONNECTION_DATA': {
+      f.set('conn-type', r.connType);
+      if (r.fields & ~1) f.set('fields', r.fields);
+      const spec = r.connSpec as unknown as Record<string, unknown>;
+      if ('raw' in spec) f.set('conn-spec', hex(spec.raw as Uint8Array));
+      else for (const k of Object.keys(spec)) if (k !== 'pad') f.set(`conn-spec.${k}`, spec[k] as number);
+      if ('pad' in spec && spec.pad) fr.set('conn-spec.pad', spec.pad as number);
+      f.set('unique-id', r.uniqueId === undefined ? null : `0x${r.uniqueId.toString(16)}`);
+      f.set('out-resp-len', r.outRespLen);
+      f.set('in-data', describePending(parsePending(r.inData, order), order).join(' | '));
+      f.set('out-data', describePending(parsePending(r.outData, order, r.outRespLen), order).join(' | '));
+      if (r.dataPad) fr.set('data-pad', hex(r.dataPad));
+      break;
+    }
+    case 'WATCH_DATA':
+    case 'WATCH_DATA_EXTENDED':
+      f.set('record', r.type);
+      f.set('depth', watchDepth(r));
+      if (r.type === 'WATCH_DATA_EXTENDED') {
+        if (r.pad) fr.set('pad', r.pad);
+        if (r.producerDefect) fr.set('producer-defect', r.producerDefect);
+      }
+      break;
+    case 'TRANSACTION_DATA':
+      break;
+    case 'NODE_DATA':
+      f.set('value', showValue(r.value));
+      f.set('perms', showPerms(r.perms));
+      f.set('access', r.access);
+      // tx-id means nothing on a committed node (conn-id 0).
+      if (r.connId === 0 && r.txId !== 0) fr.set('tx-id (ignored)', r.txId);
+      break;
+    case 'DOMAIN_DATA':
+      f.set('features', r.features);
+      quotaFacets(f, 'quota ', r.quotas);
+      break;
+    case 'UNKNOWN':
+      f.set('body', hex(r.body));
+      break;
+    case 'END':
+      break;
+  }
+  if (r.len !== undefined) fr.set('len', r.len);
+  if (r.padding) fr.set('padding', hex(r.padding));
+  if (r.unterminated?.length) fr.set('unterminated', [...r.unterminated].sort().join(','));
+  return { facets: f, framing: fr };
+}
+
+/** Each record's item (section and key, a repeated key numbered `#2`...), undefined for END. */
+export function itemKeys(s: Stream): ({ section: Exclude<Section, 'framing'>; key: string } | undefined)[] {
+  const seen = new Map<string, number>();
+  return s.records.map((r) => {
+    const id = recordIdentity(r);
+    if (!id) return undefined;
+    const full = `${id.section}\u0000${id.key}`;
+    const n = (seen.get(full) ?? 0) + 1;
+    seen.set(full, n);
+    return { section: id.section, key: n > 1 ? `${id.key} #${n}` : id.key };
+  });
+}
+
+function items(s: Stream): Item[] {
+  const keys = itemKeys(s);
+  const out: Item[] = [];
+  s.records.forEach((r, index) => {
+    const id = keys[index];
+    if (!id) return;
+    const { facets, framing } = recordFacets(r, s.header.byteOrder);
+    out.push({ ...id, index, facets, framing });
+  });
+  return out;
+}
+
+export function showDelta(v: DeltaValue): string {
+  return v === null ? 'none' : typeof v === 'string' ? v : String(v);
+}
+
+function entry(d: Delta, indexA?: number, indexB?: number): DiffEntry {
+  let message: string;
+  // Keys of connections and domains already say what they are (`conn 4`, `domain 1`).
+  const where = d.section === 'watch' || d.section === 'node' || d.section === 'transaction' ? `${d.section} ${d.key}` : d.key;
+  if (d.field === 'exists') message = `${where}: only in ${d.old ? 'A' : 'B'}`;
+  else if (d.field === 'depth') message = `${where}: depth ${showDepth(d.old)} -> ${showDepth(d.new)}`;
+  else message = `${where}: ${d.field} ${showDelta(d.old)} -> ${showDelta(d.new)}`;
+  const e: DiffEntry = { ...d, message };
+  if (indexA !== undefined) e.indexA = indexA;
+  if (indexB !== undefined) e.indexB = indexB;
+  return e;
+}
+
+function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
+  const fields = [...a.keys(), ...[...b.keys()].filter((k) => !a.has(k))];
+  for (const field of fields) {
+    const va = a.get(field) ?? null;
+    const vb = b.get(field) ?? null;
+    if (va !== vb) out.push(entry({ section, key, field, old: va, new: vb }, ia, ib));
+  }
+}
+
+export function diffStreams(a: Stream, b: Stream): DiffResult {
+  const semantic: DiffEntry[] = [];
+  const bytes: DiffEntry[] = [];
+
+  if (a.header.version !== b.header.version) semantic.push(entry({ section: 'header', key: 'header', field: 'version', old: a.header.version, new: b.header.version }));
+  if (a.header.byteOrder !== b.header.byteOrder) semantic.push(entry({ section: 'header', key: 'header', field: 'byte-order', old: a.header.byteOrder, new: b.header.byteOrder }));
+  if (a.header.reservedFlags !== b.header.reservedFlags) {
+    bytes.push(entry({ section: 'framing', key: 'header', field: 'reserved-flags', old: a.header.reservedFlags, new: b.header.reservedFlags }));
+  }
+  const ta = a.trailing?.length ? hex(a.trailing) : null;
+  const tb = b.trailing?.length ? hex(b.trailing) : null;
+  if (ta !== tb) bytes.push(entry({ section: 'framing', key: 'after END', field: 'trailing', old: ta, new: tb }));
+
+  const ia = items(a);
+  const ib = items(b);
+  const id = (it: Item): string => `${it.section}\u0000${it.key}`;
+  const mapB = new Map(ib.map((it) => [id(it), it]));
+  const mapA = new Map(ia.map((it) => [id(it), it]));
+  for (const x of ia) {
+    const y = mapB.get(id(x));
+    if (!y) {
+      semantic.push(entry({ section: x.section, key: x.key, field: 'exists', old: true, new: false }, x.index));
+      continue;
+    }
+    compareFacets(x.section, x.key, x.facets, y.facets, semantic, x.index, y.index);
+    compareFacets('framing', `${x.section} ${x.key}`, x.framing, y.framing, bytes, x.index, y.index);
+  }
+  for (const y of ib) {
+    if (!mapA.has(id(y))) semantic.push(entry({ section: y.section, key: y.key, field: 'exists', old: false, new: true }, undefined, y.index));
+  }
+
+  // Record order among the items both streams hold: meaning-free here (the checker judges
+  // whether an order is valid), but a difference a byte comparison would show.
+  const oa = ia.filter((x) => mapB.has(id(x))).map(id);
+  const ob = ib.filter((y) => mapA.has(id(y))).map(id);
+  const at = oa.findIndex((k, i) => k !== ob[i]);
+  if (at >= 0) {
+    const show = (k: string): string => k.replace('\u0000', ' ');
+    bytes.push(entry({ section: 'framing', key: 'records', field: 'order', old: `${show(oa[at]!)} at position ${at}`, new: `${show(ob[at]!)} at position ${at}` }));
+  }
+
+  return { equal: semantic.length === 0 && bytes.length === 0, semantic, bytes };
+}
+
+/** A stable text form of a delta, to compare diff entries with conversion changes. */
+export function deltaId(d: Delta): string {
+  return JSON.stringify([d.section, d.key, d.field, d.old, d.new]);
+}
