@@ -22,7 +22,7 @@ import type { ConnectionData, DomainData, NodeData, Stream, WatchData, WatchData
 import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, TARGET_MAX_VERSION, targetByteOrder } from './checker.js';
 import { itemKeys, recordFacets, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
-import { swapPending } from './pending.js';
+import { describePending, parsePending, swapPending } from './pending.js';
 
 export type ChangeKind = 'lossless' | 'lossy';
 
@@ -301,10 +301,18 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
 
     if (out && swap && r.type === 'CONNECTION_DATA') {
       const c = { ...(out as ConnectionData) };
-      for (const [key, data, respLen] of [['inData', c.inData, 0], ['outData', c.outData, c.outRespLen]] as const) {
+      for (const [key, field, data, respLen] of [['inData', 'in-data', c.inData, 0], ['outData', 'out-data', c.outData, c.outRespLen]] as const) {
         const s = swapPending(data, input.header.byteOrder, respLen);
         c[key] = s.data;
-        if (s.unconverted) losses.push({ source: 'byte-order', recordIndex: i, recordType: r.type, connId: r.connId, message: `${label}: ${key === 'inData' ? 'in-data' : 'out-data'}: ${s.unconverted}` });
+        if (s.unconverted) {
+          // The copied bytes now read as the other byte order: a change the diff sees.
+          add({
+            kind: 'lossy', field, connId: r.connId,
+            old: describePending(parsePending(data, input.header.byteOrder, respLen), input.header.byteOrder).join(' | '),
+            new: describePending(parsePending(s.data, byteOrder, respLen), byteOrder).join(' | '),
+            message: `${label}: ${field}: ${s.unconverted}`,
+          });
+        }
       }
       if (c.connType !== 0 && c.connType !== 1) {
         losses.push({ source: 'byte-order', recordIndex: i, recordType: r.type, connId: r.connId, message: `${label}: conn-spec of unknown conn-type ${c.connType} copied unconverted` });
