@@ -1,0 +1,188 @@
+// xsmig convert and xsmig diff as a user runs them: child processes on the real captures, in a
+// scratch directory whose listing shows whether anything (OUT, a temporary file) was left.
+
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeStream } from '../src/model/decode.js';
+import { CAPTURES, runCli } from './helpers/cli.js';
+
+const dirs: string[] = [];
+function scratch(): string {
+  const d = mkdtempSync(join(tmpdir(), 'xsmig-convert-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const cap = (n: string) => `${CAPTURES}${n}.bin`;
+
+describe('xsmig convert', () => {
+  it('refuses a lossy downgrade without --force: exit 1, no OUT, no temporary file', () => {
+    const d = scratch();
+    const out = join(d, 'rollback.bin');
+    const r = runCli(['convert', cap('head-v2-quota'), '--to-version', '1', '-o', out]);
+    expect(r.status).toBe(1);
+    expect(readdirSync(d)).toEqual([]);
+    expect(r.stderr).toMatch(/^plan +REFUSED +\d+ lossy item/m);
+    expect(r.stderr).toMatch(/LOSSY +record #\d+ DOMAIN_DATA \(domain 5\): features 0x2 \(error\) -> 0/);
+    expect(r.stderr).toContain('--force');
+    expect(r.stderr).not.toMatch(/^write/m);
+  });
+
+  it('with --force writes a version-1 stream and reports every stage and change', () => {
+    const d = scratch();
+    const out = join(d, 'rollback.bin');
+    const r = runCli(['convert', cap('head-v2-depth-a'), '--target', 'xen-4.17', '--force', '-o', out]);
+    expect(r.status).toBe(0);
+    expect(readdirSync(d)).toEqual(['rollback.bin']);
+    for (const s of ['read', 'check', 'plan', 'write', 'verify', 'rename']) expect(r.stderr).toMatch(new RegExp(`^${s} +ok`, 'm'));
+    expect(r.stderr).toMatch(/depth unknown \(its producer did not write it\) -> unlimited/);
+    expect(r.stderr).toMatch(/LOSES +record #1 \(GLOBAL_QUOTA_DATA\)/);
+    const bytes = readFileSync(out);
+    expect(bytes.readUInt32BE(8)).toBe(1); // version 1
+    expect(bytes.readUInt32BE(12)).toBe(0); // little-endian
+    const s = decodeStream(bytes);
+    expect(s.records.filter((x) => x.type === 'WATCH_DATA_EXTENDED')).toEqual([]);
+    expect(s.records.filter((x) => x.type === 'WATCH_DATA').map((x) => (x.type === 'WATCH_DATA' ? x.wpath : ''))).toEqual(['/local/domain', '/vm', '/a/b/c', '/a']);
+  });
+
+  it('--dry-run prints the plan and writes nothing (exit 0 when allowed, 1 when refused)', () => {
+    const d = scratch();
+    const ok = runCli(['convert', cap('417-basic'), '--to-version', '2', '--dry-run', '-o', join(d, 'x')]);
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toContain('lossless header: version 1 -> 2');
+    expect(ok.stderr).toContain('dry run: nothing written');
+    const refused = runCli(['convert', cap('head-v2-basic'), '--to-version', '1', '--dry-run']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('would be refused');
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('OUT equal to the input is refused unless --in-place; --in-place rewrites it', () => {
+    const d = scratch();
+    const f = join(d, 'state.bin');
+    copyFileSync(cap('head-v2-basic'), f);
+    const before = readFileSync(f);
+    const r = runCli(['convert', f, '--byte-order', 'big', '-o', f]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('is the input file');
+    expect(Buffer.compare(readFileSync(f), before)).toBe(0);
+    const ip = runCli(['convert', f, '--byte-order', 'big', '--in-place']);
+    expect(ip.status).toBe(0);
+    expect(readdirSync(d)).toEqual(['state.bin']);
+    expect(readFileSync(f).readUInt32BE(12)).toBe(1); // big-endian flag
+    const back = runCli(['convert', f, '--byte-order', 'little', '--in-place']);
+    expect(back.status).toBe(0);
+    expect(Buffer.compare(readFileSync(f), before)).toBe(0);
+  });
+
+  it('--json gives the stages, the plan and the result on stdout', () => {
+    const d = scratch();
+    const r = runCli(['convert', cap('head-v2-basic'), '--to-version', '1', '--force', '--json', '-o', join(d, 'o.bin')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout);
+    expect(j.result).toBe('written');
+    expect(j.stages.map((s: { stage: string }) => s.stage)).toEqual(['read', 'check', 'plan', 'write', 'verify', 'rename']);
+    expect(j.plan.changes.filter((c: { kind: string }) => c.kind === 'lossy').map((c: { domid: number }) => c.domid)).toEqual([0, 2, 1]);
+    const refused = runCli(['convert', cap('head-v2-basic'), '--to-version', '1', '--json', '-o', join(d, 'r.bin')]);
+    expect(refused.status).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ result: 'refused', plan: { refused: true, refusal: { reason: 'lossy' } } });
+    expect(existsSync(join(d, 'r.bin'))).toBe(false);
+  });
+
+  it('a failed verify names its stage and leaves neither OUT nor the temporary file', () => {
+    const d = scratch();
+    const r = runCli(['convert', cap('head-v2-basic'), '--byte-order', 'big', '-o', join(d, 'o.bin')], { env: { XSMIG_TEST_FAIL_VERIFY: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^write +ok/m);
+    expect(r.stderr).toMatch(/^xsmig: convert failed at stage verify: injected failure.*nothing was written$/m);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('an undecodable input fails at stage read (exit 2); an output directory that does not exist at stage write (exit 73)', () => {
+    const d = scratch();
+    const junk = join(d, 'junk');
+    writeFileSync(junk, 'not a stream at all');
+    const r = runCli(['convert', junk, '-o', join(d, 'o.bin')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/convert failed at stage read: .*junk: not a decodable stream: at byte 0/);
+    const w = runCli(['convert', cap('417-basic'), '-o', join(d, 'no', 'such', 'dir', 'o.bin')]);
+    expect(w.status).toBe(73);
+    expect(w.stderr).toMatch(/convert failed at stage write: cannot create/);
+    expect(readdirSync(d)).toEqual(['junk']);
+  });
+
+  it('--repair on a 4.22 short-header stream needs --assume-depth; with it the depth is an assumption in the report', () => {
+    const d = scratch();
+    const out = join(d, 'fixed.bin');
+    const r = runCli(['convert', cap('head-v2-depth-a'), '--repair', '-o', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/defective writer.*--assume-depth N\|unlimited/);
+    expect(existsSync(out)).toBe(false);
+    const ok = runCli(['convert', cap('head-v2-depth-a'), '--repair', '--assume-depth', 'unlimited', '-o', out]);
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toMatch(/\[assumption: depth unlimited \(0xFFFF\) assumed/);
+    const s = decodeStream(readFileSync(out));
+    expect(s.records.filter((x) => x.type === 'WATCH_DATA_EXTENDED').map((x) => (x.type === 'WATCH_DATA_EXTENDED' ? [x.depth, x.producerDefect] : []))).toEqual([
+      [0xffff, undefined], [0xffff, undefined], [0xffff, undefined],
+    ]);
+    expect(runCli(['convert', cap('head-v2-depth-a'), '--repair', '--assume-depth', 'deep', '-o', out]).status).toBe(64);
+  });
+
+  it('usage: -o is required, --assume-depth needs --repair', () => {
+    expect(runCli(['convert', cap('417-basic')]).status).toBe(64);
+    const r = runCli(['convert', cap('417-basic'), '--assume-depth', '3', '-o', join(scratch(), 'o')]);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('add --repair');
+  });
+});
+
+describe('xsmig diff', () => {
+  it('exit 0 for equal streams, 1 for different ones, 2 for an undecodable one', () => {
+    const same = runCli(['diff', cap('head-v2-basic'), cap('head-v2-basic')]);
+    expect(same.status).toBe(0);
+    expect(same.stdout).toMatch(/^equal$/m);
+    const differ = runCli(['diff', cap('417-basic'), cap('head-v2-basic')]);
+    expect(differ.status).toBe(1);
+    expect(differ.stdout).toContain('header: version 1 -> 2');
+    expect(differ.stdout).toContain('conn 1: unique-id none -> 0x102030405060000');
+    expect(differ.stdout).toContain('domain 1: only in B');
+    const d = scratch();
+    writeFileSync(join(d, 'junk'), 'xenstorX');
+    const bad = runCli(['diff', cap('417-basic'), join(d, 'junk')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/junk: not a decodable stream/);
+  });
+
+  it('shows exactly what a conversion reported, and reads one side from stdin', () => {
+    const d = scratch();
+    const out = join(d, 'o.bin');
+    const conv = runCli(['convert', cap('head-v2-basic'), '--to-version', '1', '--force', '--json', '-o', out]);
+    const changes = JSON.parse(conv.stdout).plan.changes as { message: string; section: string }[];
+    const r = runCli(['diff', '--json', '-', out], { input: readFileSync(cap('head-v2-basic')) });
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.equal).toBe(false);
+    const key = (e: { section: string; key: string; field: string }) => `${e.section}|${e.key}|${e.field}`;
+    expect([...j.semantic, ...j.bytes].map(key).sort()).toEqual(changes.map((c) => key(c as never)).sort());
+  });
+
+  it('lists representation-only differences apart; --semantic ignores them for the exit code', () => {
+    const d = scratch();
+    const bytes = Buffer.from(readFileSync(cap('417-basic')));
+    // Bytes after END: readers stop at END, so only the representation differs.
+    const withTail = Buffer.concat([bytes, Buffer.from('junk')]);
+    writeFileSync(join(d, 'tail.bin'), withTail);
+    const r = runCli(['diff', cap('417-basic'), join(d, 'tail.bin')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/1 difference\(s\) in representation only/);
+    expect(r.stdout).toContain('after END: trailing none -> 6a756e6b');
+    const s = runCli(['diff', '--semantic', cap('417-basic'), join(d, 'tail.bin')]);
+    expect(s.status).toBe(0);
+    expect(s.stdout).toContain('equal in meaning');
+  });
+});
