@@ -15,3 +15,7 @@ export { streamToJson, streamFromJson, streamToJsonText, recordToJson, recordFro
 export { streamAnomalies, recordAnomalies } from './model/anomalies.js';
 export type { Anomaly } from './model/anomalies.js';
 export * from './check/index.js';
+export { convert, planConversion, ConvertError, ConvertRefused } from './convert/convert.js';
+export type { Change, ChangeKind, ConvertOptions, ConvertPlan, Loss, RefusalReason } from './convert/convert.js';
+export { diffStreams, deltaId } from './convert/diff.js';
+export type { Delta, DeltaValue, DiffEntry, DiffResult, Section as DiffSection } from './convert/diff.js';
