@@ -21,7 +21,7 @@ import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, NodeData, Stream, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
 import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, TARGET_MAX_VERSION, targetByteOrder } from './checker.js';
-import { itemKeys, recordFacets, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
+import { eachFacetDifference, itemKeys, recordFacets, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
 
 export type ChangeKind = 'lossless' | 'lossy';
@@ -330,16 +330,13 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
       // Representation-only changes (extras the output record no longer carries).
       const a = recordFacets(r, input.header.byteOrder).framing;
       const b = recordFacets(out, byteOrder).framing;
-      for (const field of [...a.keys(), ...[...b.keys()].filter((k) => !a.has(k))]) {
-        const va = a.get(field) ?? null;
-        const vb = b.get(field) ?? null;
-        if (va === vb) continue;
+      eachFacetDifference(a, b, (field, va, vb) => {
         changes.push({
           kind: 'lossless', section: 'framing', key: `${id.section} ${id.key}`, field, old: va, new: vb, recordIndex: i,
           recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type,
           message: `${label}: ${field} ${showDelta(va)} -> ${showDelta(vb)} (${FRAMING_WHY[field] ?? 'representation only'})`,
         });
-      }
+      });
     }
     if (out) records.push(out);
   });

@@ -59,8 +59,7 @@ interface Item {
   section: Exclude<Section, 'framing'>;
   key: string;
   index: number;
-  facets: Facets;
-  framing: Facets;
+  record: XsRecord;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -186,27 +185,59 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
 
 /** Each record's item (section and key, a repeated key numbered `#2`...), undefined for END. */
 export function itemKeys(s: Stream): ({ section: Exclude<Section, 'framing'>; key: string } | undefined)[] {
-  const seen = new Map<string, number>();
-  return s.records.map((r) => {
-    const id = recordIdentity(r);
-    if (!id) return undefined;
-    const full = `${id.section}\u0000${id.key}`;
-    const n = (seen.get(full) ?? 0) + 1;
-    seen.set(full, n);
-    return { section: id.section, key: n > 1 ? `${id.key} #${n}` : id.key };
-  });
+  return items(s, true).keys;
 }
 
-function items(s: Stream): Item[] {
-  const keys = itemKeys(s);
-  const out: Item[] = [];
-  s.records.forEach((r, index) => {
-    const id = keys[index];
-    if (!id) return;
-    const { facets, framing } = recordFacets(r, s.header.byteOrder);
-    out.push({ ...id, index, facets, framing });
+function items(s: Stream, withKeys = false): { list: Item[]; keys: ({ section: Exclude<Section, 'framing'>; key: string } | undefined)[] } {
+  // Counted per section: keys of different sections never meet (no string concatenation
+  // per record, which costs more than the comparison itself on a large tree).
+  const seen = new Map<Section, Map<string, number>>();
+  const list: Item[] = [];
+  const keys: ({ section: Exclude<Section, 'framing'>; key: string } | undefined)[] = [];
+  s.records.forEach((record, index) => {
+    const ident = recordIdentity(record);
+    if (!ident) {
+      if (withKeys) keys.push(undefined);
+      return;
+    }
+    let counts = seen.get(ident.section);
+    if (!counts) seen.set(ident.section, (counts = new Map()));
+    const n = (counts.get(ident.key) ?? 0) + 1;
+    counts.set(ident.key, n);
+    const key = n > 1 ? `${ident.key} #${n}` : ident.key;
+    list.push({ section: ident.section, key, index, record });
+    if (withKeys) keys.push({ section: ident.section, key });
   });
-  return out;
+  return { list, keys };
+}
+
+/** Deep equality of model values (records, their arrays, bytes, bigints). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+class ItemIndex {
+  private readonly bySection = new Map<Section, Map<string, Item>>();
+  constructor(list: Item[]) {
+    for (const it of list) {
+      let m = this.bySection.get(it.section);
+      if (!m) this.bySection.set(it.section, (m = new Map()));
+      m.set(it.key, it);
+    }
+  }
+  get(it: Item): Item | undefined {
+    return this.bySection.get(it.section)?.get(it.key);
+  }
 }
 
 export function showDelta(v: DeltaValue): string {
@@ -226,13 +257,17 @@ function entry(d: Delta, indexA?: number, indexB?: number): DiffEntry {
   return e;
 }
 
-function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
-  const fields = [...a.keys(), ...[...b.keys()].filter((k) => !a.has(k))];
-  for (const field of fields) {
-    const va = a.get(field) ?? null;
+/** Calls `on` for each field whose value differs (a field missing on one side is null there). */
+export function eachFacetDifference(a: Facets, b: Facets, on: (field: string, old: DeltaValue, now: DeltaValue) => void): void {
+  for (const [field, va] of a) {
     const vb = b.get(field) ?? null;
-    if (va !== vb) out.push(entry({ section, key, field, old: va, new: vb }, ia, ib));
+    if (va !== vb) on(field, va, vb);
   }
+  for (const [field, vb] of b) if (!a.has(field) && vb !== null) on(field, null, vb);
+}
+
+function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
+  eachFacetDifference(a, b, (field, va, vb) => out.push(entry({ section, key, field, old: va, new: vb }, ia, ib)));
 }
 
 export function diffStreams(a: Stream, b: Stream): DiffResult {
@@ -248,32 +283,46 @@ export function diffStreams(a: Stream, b: Stream): DiffResult {
   const tb = b.trailing?.length ? hex(b.trailing) : null;
   if (ta !== tb) bytes.push(entry({ section: 'framing', key: 'after END', field: 'trailing', old: ta, new: tb }));
 
-  const ia = items(a);
-  const ib = items(b);
-  const id = (it: Item): string => `${it.section}\u0000${it.key}`;
-  const mapB = new Map(ib.map((it) => [id(it), it]));
-  const mapA = new Map(ia.map((it) => [id(it), it]));
+  const ia = items(a).list;
+  const ib = items(b).list;
+  const mapB = new ItemIndex(ib);
+  const mapA = new ItemIndex(ia);
+  // Facets are built per pair and dropped at once: two large decoded streams are enough to hold.
   for (const x of ia) {
-    const y = mapB.get(id(x));
+    const y = mapB.get(x);
     if (!y) {
       semantic.push(entry({ section: x.section, key: x.key, field: 'exists', old: true, new: false }, x.index));
       continue;
     }
-    compareFacets(x.section, x.key, x.facets, y.facets, semantic, x.index, y.index);
-    compareFacets('framing', `${x.section} ${x.key}`, x.framing, y.framing, bytes, x.index, y.index);
+    // Fast path: the same model record describes the same thing (pending data only when
+    // both streams read it in the same byte order).
+    if ((x.record.type !== 'CONNECTION_DATA' || a.header.byteOrder === b.header.byteOrder) && sameValue(x.record, y.record)) continue;
+    const fx = recordFacets(x.record, a.header.byteOrder);
+    const fy = recordFacets(y.record, b.header.byteOrder);
+    compareFacets(x.section, x.key, fx.facets, fy.facets, semantic, x.index, y.index);
+    if (fx.framing.size || fy.framing.size) compareFacets('framing', `${x.section} ${x.key}`, fx.framing, fy.framing, bytes, x.index, y.index);
   }
   for (const y of ib) {
-    if (!mapA.has(id(y))) semantic.push(entry({ section: y.section, key: y.key, field: 'exists', old: false, new: true }, undefined, y.index));
+    if (!mapA.get(y)) semantic.push(entry({ section: y.section, key: y.key, field: 'exists', old: false, new: true }, undefined, y.index));
   }
 
   // Record order among the items both streams hold: meaning-free here (the checker judges
   // whether an order is valid), but a difference a byte comparison would show.
-  const oa = ia.filter((x) => mapB.has(id(x))).map(id);
-  const ob = ib.filter((y) => mapA.has(id(y))).map(id);
-  const at = oa.findIndex((k, i) => k !== ob[i]);
-  if (at >= 0) {
-    const show = (k: string): string => k.replace('\u0000', ' ');
-    bytes.push(entry({ section: 'framing', key: 'records', field: 'order', old: `${show(oa[at]!)} at position ${at}`, new: `${show(ob[at]!)} at position ${at}` }));
+  let ja = 0;
+  let jb = 0;
+  let position = 0;
+  for (;;) {
+    while (ja < ia.length && !mapB.get(ia[ja]!)) ja++;
+    while (jb < ib.length && !mapA.get(ib[jb]!)) jb++;
+    if (ja >= ia.length || jb >= ib.length) break;
+    if (ia[ja]!.section !== ib[jb]!.section || ia[ja]!.key !== ib[jb]!.key) {
+      const show = (it: Item): string => `${it.section} ${it.key} at position ${position}`;
+      bytes.push(entry({ section: 'framing', key: 'records', field: 'order', old: show(ia[ja]!), new: show(ib[jb]!) }));
+      break;
+    }
+    ja++;
+    jb++;
+    position++;
   }
 
   return { equal: semantic.length === 0 && bytes.length === 0, semantic, bytes };
