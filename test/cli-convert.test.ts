@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStream } from '../src/model/decode.js';
+import { encodeStream } from '../src/model/encode.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
 
 const dirs: string[] = [];
@@ -131,6 +132,33 @@ describe('xsmig convert', () => {
       [0xffff, undefined], [0xffff, undefined], [0xffff, undefined],
     ]);
     expect(runCli(['convert', cap('head-v2-depth-a'), '--repair', '--assume-depth', 'deep', '-o', out]).status).toBe(64);
+  });
+
+  it('an error of the input that the conversion keeps refuses it without --force; one it removes does not', () => {
+    const d = scratch();
+    const s = decodeStream(readFileSync(cap('417-basic')));
+    // A watch for a connection that does not exist (refs.watch-conn-unknown): no conversion fixes it.
+    s.records.splice(s.records.length - 1, 0, { type: 'WATCH_DATA', connId: 99, wpath: '/x', token: 't' });
+    writeFileSync(join(d, 'bad.bin'), encodeStream(s));
+    const r = runCli(['convert', join(d, 'bad.bin'), '--byte-order', 'big', '-o', join(d, 'o.bin')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error +refs\.watch-conn-unknown/);
+    expect(r.stderr).toMatch(/error\(s\) of the input remain in the output \(refs\.watch-conn-unknown\)/);
+    expect(existsSync(join(d, 'o.bin'))).toBe(false);
+    expect(runCli(['convert', join(d, 'bad.bin'), '--byte-order', 'big', '--force', '-o', join(d, 'o.bin')]).status).toBe(0);
+    // What Xen 4.22 writes with `-v 1` while a depth watch exists: WATCH_DATA_EXTENDED in a
+    // version-1 stream (an error: 4.17-4.20 skip it). Converting to version 1 turns it into
+    // WATCH_DATA; with an unlimited depth nothing is lost.
+    const v1 = decodeStream(readFileSync(cap('417-basic')));
+    const i = v1.records.findIndex((x) => x.type === 'WATCH_DATA' && x.wpath === '/vm');
+    const w = v1.records[i]!;
+    if (w.type !== 'WATCH_DATA') throw new Error('fixture');
+    v1.records[i] = { type: 'WATCH_DATA_EXTENDED', connId: w.connId, depth: 0xffff, wpath: w.wpath, token: w.token };
+    writeFileSync(join(d, 'v1ext.bin'), encodeStream(v1));
+    const fixed = runCli(['convert', join(d, 'v1ext.bin'), '-o', join(d, 'fixed.bin')]);
+    expect(fixed.stderr).toMatch(/error +defect\.xen-4\.22-v1-extended-watch/);
+    expect(fixed.status).toBe(0);
+    expect(Buffer.compare(readFileSync(join(d, 'fixed.bin')), readFileSync(cap('417-basic')))).toBe(0);
   });
 
   it('usage: -o is required, --assume-depth needs --repair', () => {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkStream } from '../src/convert/checker.js';
+import { checkStream } from '../src/check/index.js';
 import { convert, planConversion, type ConvertPlan } from '../src/convert/convert.js';
 import { deltaId, diffStreams } from '../src/convert/diff.js';
 import { decodeStream } from '../src/model/decode.js';

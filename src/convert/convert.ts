@@ -20,7 +20,7 @@ import { TARGET_NAMES } from '../check/types.js';
 import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, NodeData, Stream, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
 import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
-import { checkStream, TARGET_MAX_VERSION, targetByteOrder } from './checker.js';
+import { checkStream, PROFILES } from '../check/index.js';
 import { eachFacetDifference, itemKeys, recordFacets, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
 
@@ -96,6 +96,17 @@ export class ConvertRefused extends Error {
   constructor(readonly plan: ConvertPlan) {
     super(plan.refusal?.message ?? 'conversion refused');
   }
+}
+
+/** Highest stream version the target's reader restores. */
+function targetMaxVersion(t: TargetName): number {
+  return Math.max(...PROFILES[t].versions);
+}
+
+/** The one byte order the target reads (xenstored: its host's), undefined when it reads both. */
+function targetByteOrder(t: TargetName): ByteOrder | undefined {
+  const orders = PROFILES[t].byteOrders;
+  return orders.length === 1 ? orders[0] : undefined;
 }
 
 function checkOptions(o: ConvertOptions): void {
@@ -176,8 +187,8 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
   const notes: string[] = [];
   const target = opts.target;
   let toVersion = opts.toVersion;
-  if (toVersion === undefined && target && inVersion > TARGET_MAX_VERSION[target]) {
-    toVersion = TARGET_MAX_VERSION[target];
+  if (toVersion === undefined && target && inVersion > targetMaxVersion(target)) {
+    toVersion = targetMaxVersion(target);
     notes.push(`version ${toVersion} chosen: ${target} reads version ${toVersion} at most`);
   }
   toVersion ??= inVersion;
@@ -275,7 +286,7 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
           out = w;
           add({
             kind: 'lossless', field: 'depth', old: 'lost', new: assumed, connId: r.connId, assumption: assumption!,
-            message: `${label}: depth ${showDepth(assumed)} assumed (--assume-depth); the producer did not write it`,
+            message: `${label}: depth lost (its producer did not write it) -> ${showDepth(assumed)}`,
           });
         }
       }

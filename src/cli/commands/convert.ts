@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { CheckReport, Finding, TargetName } from '../../check/types.js';
 import { TARGET_NAMES } from '../../check/types.js';
-import { CHECKER_IS_STAND_IN, checkStream } from '../../convert/checker.js';
+import { checkStream } from '../../check/index.js';
 import { ConvertError, planConversion, type ConvertOptions, type ConvertPlan } from '../../convert/convert.js';
 import { deltaId, diffStreams } from '../../convert/diff.js';
 import { decodeStreamDetailed } from '../../model/decode.js';
@@ -101,7 +101,7 @@ export function planLines(plan: ConvertPlan, c: Palette): string[] {
   const semantic = plan.changes.filter((x) => x.section !== 'framing');
   const framing = plan.changes.filter((x) => x.section === 'framing');
   for (const ch of semantic) {
-    const tag = ch.kind === 'lossy' ? c.red('LOSSY   ') : c.green('lossless');
+    const tag = ch.kind === 'lossy' ? c.red('LOSSY   ') : ch.assumption ? c.yellow('assumed ') : c.green('lossless');
     lines.push(`  ${tag} ${ch.message}${ch.assumption ? ` [assumption: ${ch.assumption}]` : ''}`);
   }
   for (const ch of framing) lines.push(`  ${c.green('lossless')} ${ch.message}`);
@@ -168,7 +168,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   if (depth !== undefined) opts.assumeDepth = depth;
 
   const stages: StageResult[] = [];
-  const report: Record<string, unknown> = { input: input.label, output: toStdout ? '-' : (out ?? null), checker: CHECKER_IS_STAND_IN ? 'stand-in' : 'check', stages };
+  const report: Record<string, unknown> = { input: input.label, output: toStdout ? '-' : (out ?? null), stages };
   const jsonFd = toStdout ? 2 : 1;
   const say = (line: string): void => {
     if (!argv.json) process.stderr.write(`${line}\n`);
@@ -216,8 +216,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   const inErrors = errorsOf(inCheck);
   const inWarnings = inCheck.findings.filter((f) => f.severity === 'warning');
   report.inputCheck = inCheck;
-  stage({ stage: 'check', ok: true, detail: `input: ${inErrors.length} error(s), ${inWarnings.length} warning(s)${CHECKER_IS_STAND_IN ? ' (stand-in checker: version content and targets only)' : ''}` });
-  for (const f of inErrors) say(`          ${c.red('error')} ${f.rule}: ${f.message}`);
+  stage({ stage: 'check', ok: true, detail: `input: ${inErrors.length} error(s), ${inWarnings.length} warning(s)` });
+  for (const f of [...inErrors, ...inWarnings]) say(`  ${f.severity === 'error' ? c.red('error  ') : c.yellow('warning')}  ${f.rule}: ${f.message}`);
 
   // plan
   let plan: ConvertPlan;
