@@ -214,3 +214,25 @@ describe('exit codes, errors and colour', () => {
     }
   });
 });
+
+describe('dump of pending data', () => {
+  it('out-data: the first out-resp-len bytes are the rest of a partly sent response, then whole messages', async () => {
+    const { encodeStream } = await import('../src/model/encode.js');
+    // A queued watch event (type 15, req-id 0, tx-id 0, len 6: "/a\0t1\0") after the 4 unsent
+    // bytes "ue\0\0" of an earlier reply.
+    const event = Buffer.concat([Buffer.from([15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0]), Buffer.from('/a\0t1\0', 'latin1')]);
+    const outData = Buffer.concat([Buffer.from('ue\0\0', 'latin1'), event]);
+    const bytes = encodeStream({
+      header: { version: 1, byteOrder: 'little', reservedFlags: 0 },
+      records: [
+        { type: 'CONNECTION_DATA', connId: 3, connType: 1, fields: 0, connSpec: { socketFd: 5 }, outRespLen: 4, inData: new Uint8Array(), outData },
+        { type: 'END' },
+      ],
+    });
+    const r = runCli(['dump', '-'], { input: Buffer.from(bytes) });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('out-resp-len: 4  (the first 4 bytes of out-data: rest of a partly sent response)');
+    expect(r.stdout).toContain('rest of a partly sent response, 4 bytes: hex 75650000');
+    expect(r.stdout).toContain('WATCH_EVENT req-id 0 tx-id 0 len 6: "/a\\000t1\\000"');
+  });
+});

@@ -118,7 +118,7 @@ export const LAYOUTS: Record<RecordTypeName, RecordLayout> = {
         default: { label: 'unknown', fields: [{ kind: 'bytes', name: 'raw', key: 'raw', length: 8, doc: 'conn-spec of an unknown conn-type' }] },
       },
       { kind: 'int', name: 'in-data-len', key: 'inDataLen', int: 'u16', sizeOf: 'inData', doc: 'bytes of a partly received request' },
-      { kind: 'int', name: 'out-resp-len', key: 'outRespLen', int: 'u16', doc: 'bytes of out-data already sent of the first queued response' },
+      { kind: 'int', name: 'out-resp-len', key: 'outRespLen', int: 'u16', doc: 'bytes at the start of out-data that are the unsent rest of a partly sent response' },
       { kind: 'int', name: 'out-data-len', key: 'outDataLen', int: 'u32', sizeOf: 'outData', doc: 'bytes of queued output' },
       { kind: 'bytes', name: 'in-data', key: 'inData', length: 'inDataLen', doc: 'partly received request (wire header and payload)' },
       { kind: 'bytes', name: 'out-data', key: 'outData', length: 'outDataLen', doc: 'queued responses and watch events' },

@@ -82,6 +82,7 @@ function intMeaning(key: string, v: number | bigint, r: XsRecord): string | unde
     }
     case 'uniqueId': return `0x${(v as bigint).toString(16).padStart(16, '0')}`;
     case 'pad': return n ? 'not zero' : undefined;
+    case 'outRespLen': return n ? `the first ${n} bytes of out-data: rest of a partly sent response` : undefined;
     default: return undefined;
   }
 }
@@ -142,7 +143,7 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
       continue;
     }
     if (s.value !== undefined) {
-      field(s.path.startsWith("connSpec.") ? `conn-spec.${s.name}` : s.name, fmtInt(key, s.value), intMeaning(key, s.value, r));
+      field(s.path.startsWith('connSpec.') ? `conn-spec.${s.name}` : s.name, fmtInt(key, s.value), intMeaning(key, s.value, r));
       continue;
     }
     // Strings and bytes: the decoded value from the model.
@@ -153,7 +154,11 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
     } else if (v instanceof Uint8Array) {
       if ((key === 'inData' || key === 'outData') && v.length) {
         field(s.name, `${v.length} bytes`);
-        const { messages, rest } = splitMessages(v, o.order);
+        // out-data starts with the unsent rest of a partly sent response (out-resp-len bytes,
+        // no header of its own); whole messages follow.
+        const partial = key === 'outData' && r.type === 'CONNECTION_DATA' ? Math.min(r.outRespLen, v.length) : 0;
+        if (partial) lines.push(`    rest of a partly sent response, ${partial} bytes: ${showBytes(v.subarray(0, partial), o.maxBytes)}`);
+        const { messages, rest } = splitMessages(v.subarray(partial), o.order);
         for (const msg of messages) {
           const state = msg.complete ? '' : `, ${msg.payload.length} of ${msg.len} payload bytes received`;
           lines.push(`    ${c.green(msg.typeName)} req-id ${msg.reqId} tx-id ${msg.txId} len ${msg.len}${state}: ${showBytes(msg.payload, o.maxBytes)}`);
