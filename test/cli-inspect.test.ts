@@ -6,21 +6,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeStreamDetailed } from '../src/model/decode.js';
 import { recordToJson } from '../src/model/json.js';
+import { listingLinesBeforeDump } from './helpers/capture-txt.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
 
 const NAMES = ['417-basic', 'head-v2-basic', 'head-v2-depth-a', 'head-v2-quota'];
 const bin = (n: string) => `${CAPTURES}${n}.bin`;
 
-/** The daemon's listing "just before the dump" from a capture's .txt. */
 function daemonListing(name: string): string[] {
-  const txt = readFileSync(`${CAPTURES}${name}.txt`, 'utf8').split('\n');
-  const start = txt.findIndex((l) => l.startsWith('## xenstore-ls -fp just before the dump'));
-  const out: string[] = [];
-  for (const l of txt.slice(start + 1)) {
-    if (l.startsWith('## ')) break;
-    if (l.trim()) out.push(l);
-  }
-  return out;
+  return listingLinesBeforeDump(readFileSync(`${CAPTURES}${name}.txt`, 'utf8'));
 }
 
 describe('xsmig tree', () => {

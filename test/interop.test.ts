@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStream } from '../src/model/decode.js';
+import { listingLinesBeforeDump } from './helpers/capture-txt.js';
 import { CAPTURES, ROOT, runCli } from './helpers/cli.js';
 
 const RIG = process.env.XSMIG_INTEROP_DIR ?? join(ROOT, 'interop');
@@ -69,16 +70,8 @@ function restore(work: string, file: string, name: string, env: Record<string, s
   });
 }
 
-/** The capturing daemon's `xenstore-ls -fp` just before the dump, from the capture's .txt. */
 function listingBeforeDump(name: string): string[] {
-  const txt = readFileSync(`${CAPTURES}${name}.txt`, 'utf8').split('\n');
-  const start = txt.findIndex((l) => l.startsWith('## xenstore-ls -fp just before the dump'));
-  const out: string[] = [];
-  for (const l of txt.slice(start + 1)) {
-    if (l.startsWith('## ')) break;
-    if (l.trim()) out.push(l);
-  }
-  return out;
+  return listingLinesBeforeDump(readFileSync(`${CAPTURES}${name}.txt`, 'utf8'));
 }
 
 const why = missing();

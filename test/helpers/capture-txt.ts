@@ -147,3 +147,15 @@ export function parseCaptureTxt(name: string, text: string): CaptureTxt {
     xenstoreWatch,
   };
 }
+
+/** The lines of the capturing daemon's `xenstore-ls -fp` just before the dump, as printed. */
+export function listingLinesBeforeDump(txt: string): string[] {
+  const lines = txt.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('## xenstore-ls -fp just before the dump'));
+  const out: string[] = [];
+  for (const l of lines.slice(start + 1)) {
+    if (l.startsWith('## ')) break;
+    if (l.trim()) out.push(l);
+  }
+  return out;
+}
