@@ -48,31 +48,47 @@ export function parseTypeList(s: string): Set<string> {
   return out;
 }
 
+/** The path a record is about: a node's path, a watch's wpath; undefined for other records. */
+export function recordPath(r: XsRecord): string | undefined {
+  return r.type === 'NODE_DATA' ? r.path : r.type === 'WATCH_DATA' || r.type === 'WATCH_DATA_EXTENDED' ? r.wpath : undefined;
+}
+
+/** The connection a record belongs to (CONNECTION_DATA: its own id). */
+export function recordConnId(r: XsRecord): number | undefined {
+  return 'connId' in r ? (r.connId as number) : undefined;
+}
+
 /**
- * A predicate over records in stream order. It remembers each connection's domain as the
- * connections go by, so `--domid` also selects that domain's watches and transactions.
+ * Attributes records to a domain, fed in stream order: it remembers each ring connection's
+ * domain as the connections go by, so a domain also owns its watches and transactions; a
+ * committed node belongs to its owner (first permission), a transaction node to its connection.
  */
+export class DomainTracker {
+  private readonly connDomid = new Map<number, number>();
+  domidOf(r: XsRecord): number | undefined {
+    if (r.type === 'CONNECTION_DATA' && r.connType === 0) this.connDomid.set(r.connId, (r.connSpec as { domid: number }).domid);
+    if (r.type === 'DOMAIN_DATA') return r.domainId;
+    if (r.type === 'NODE_DATA') return r.connId !== 0 ? this.connDomid.get(r.connId) : r.perms[0]?.domid;
+    const connId = recordConnId(r);
+    return connId !== undefined ? this.connDomid.get(connId) : undefined;
+  }
+}
+
+/** A predicate over records in stream order (see DomainTracker for `--domid`). */
 export function makeFilter(a: FilterArgs): ((r: XsRecord) => boolean) | undefined {
   if (a.type === undefined && a.path === undefined && a.conn === undefined && a.domid === undefined) return undefined;
   const types = a.type !== undefined ? parseTypeList(a.type) : undefined;
   const path = a.path !== undefined ? globToRegExp(a.path) : undefined;
-  const connDomid = new Map<number, number>();
+  const domains = new DomainTracker();
   return (r) => {
-    if (r.type === 'CONNECTION_DATA' && r.connType === 0) connDomid.set(r.connId, (r.connSpec as { domid: number }).domid);
+    const domid = domains.domidOf(r); // every record, so that connections are remembered
     if (types && !types.has(r.type)) return false;
     if (path) {
-      const p = r.type === 'NODE_DATA' ? r.path : r.type === 'WATCH_DATA' || r.type === 'WATCH_DATA_EXTENDED' ? r.wpath : undefined;
+      const p = recordPath(r);
       if (p === undefined || !path.test(p)) return false;
     }
-    const connId = 'connId' in r ? (r.connId as number) : undefined;
-    if (a.conn !== undefined && connId !== a.conn) return false;
-    if (a.domid !== undefined) {
-      let d: number | undefined;
-      if (r.type === 'DOMAIN_DATA') d = r.domainId;
-      else if (r.type === 'NODE_DATA') d = r.connId !== 0 ? connDomid.get(r.connId) : r.perms[0]?.domid;
-      else if (connId !== undefined) d = connDomid.get(connId);
-      if (d !== a.domid) return false;
-    }
+    if (a.conn !== undefined && recordConnId(r) !== a.conn) return false;
+    if (a.domid !== undefined && domid !== a.domid) return false;
     return true;
   };
 }

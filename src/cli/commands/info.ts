@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { headerAnomalies, recordAnomalies, type Anomaly } from '../../model/anomalies.js';
+import type { StreamHandlers } from '../../model/stream-reader.js';
 import type { Quota, RingSpec, SocketSpec, StreamHeader } from '../../model/types.js';
 import { DOMID, featureNames, type RecordTypeName } from '../../wire/constants.js';
 import { palette, useColor, type Palette } from '../color.js';
@@ -49,13 +50,14 @@ export interface StreamSummary {
   trailingBytes: number;
 }
 
-export function summarise(input: Parameters<typeof streamInput>[0]): StreamSummary {
+/** Gathers a StreamSummary from the handlers of a stream pass (shared by `info` and `dump --html`). */
+export function summaryCollector(): { summary: StreamSummary; handlers: Required<StreamHandlers> } {
   const s: StreamSummary = {
     bytes: 0, records: 0, byType: {}, connections: [], domains: [],
     nodes: { committed: 0, inTransactions: 0, valueBytes: 0, special: [] }, anomalies: [], trailingBytes: 0,
   };
   const conns = new Map<number, ConnInfo>();
-  streamInput(input, {
+  const handlers: Required<StreamHandlers> = {
     onHeader: (h) => {
       s.header = h;
       s.bytes = 16;
@@ -125,8 +127,14 @@ export function summarise(input: Parameters<typeof streamInput>[0]): StreamSumma
       s.bytes += count;
       s.anomalies.push({ kind: 'trailing', message: `${count} bytes after the END record` });
     },
-  });
-  return s;
+  };
+  return { summary: s, handlers };
+}
+
+export function summarise(input: Parameters<typeof streamInput>[0]): StreamSummary {
+  const { summary, handlers } = summaryCollector();
+  streamInput(input, handlers);
+  return summary;
 }
 
 function table(rows: string[][], c: Palette): string[] {

@@ -103,6 +103,142 @@ function leafKey(path: string): string {
   return k;
 }
 
+/** One field of a record as `dump` names and shows it, with the spans that hold its bytes. */
+export interface RecordField {
+  /** As dump prints it: `conn-id`, `conn-spec.tdomid`, `perms[0]`, `quota nodes`. */
+  label: string;
+  /** The value as dump prints it (escaped text, or hex). */
+  value: string;
+  /** Decoded meaning, if any. */
+  meaning?: string;
+  /** The meaning is a warning (shown in yellow). */
+  warn?: boolean;
+  /** Indexes into the record's spans (recordSpans) of the bytes that hold this field. */
+  spans: number[];
+  /** Pending wire messages decoded from in-data/out-data: `kind` (message type) and the rest of the line. */
+  messages?: { kind: string; rest: string }[];
+  /** A note about the record (producer defect) rather than a field of the format. */
+  note?: boolean;
+  /**
+   * Where it is shown: `text` only by dump's text output, `html` only by the HTML report
+   * (the envelope, zero padding: dump shows them in its header line or not at all).
+   */
+  only?: 'text' | 'html';
+}
+
+/**
+ * The fields of a record in wire order, each with its meaning and the spans of its bytes: the
+ * data behind dump's text lines and the HTML report. Every span belongs to exactly one field.
+ */
+export function recordFields(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder, maxBytes: number, spans = recordSpans(r, loc, bytes, order)): RecordField[] {
+  const fields: RecordField[] = [];
+  const field = (label: string, value: string, meaning: string | undefined, spanIdx: number[], extra: Partial<RecordField> = {}): RecordField => {
+    const f: RecordField = { label, value, spans: spanIdx, ...extra };
+    if (meaning) f.meaning = meaning;
+    fields.push(f);
+    return f;
+  };
+  /** perms[i] and quota i gather several spans in one field. */
+  const grouped = new Map<string, RecordField>();
+  const quotaAll = r.type === 'GLOBAL_QUOTA_DATA' ? [...r.domQuotas, ...r.globQuotas] : r.type === 'DOMAIN_DATA' ? r.quotas : [];
+  let paddingSpan: number | undefined;
+
+  const m = r as unknown as Record<string, unknown>;
+  spans.forEach((s, si) => {
+    const key = leafKey(s.path);
+    if (s.path === 'type' || s.path === 'len') {
+      field(s.name, String(s.value), s.path === 'type' ? recordTypeLabel(loc.typeCode) : undefined, [si], { only: 'html' });
+      return;
+    }
+    if (s.path === 'padding') {
+      paddingSpan = si;
+      return;
+    }
+    if (s.path.startsWith('perms[')) {
+      const i = Number(/perms\[(\d+)\]/.exec(s.path)![1]);
+      const group = grouped.get(`perms[${i}]`);
+      if (group) {
+        group.spans.push(si);
+        return;
+      }
+      const p = (r as Extract<XsRecord, { type: 'NODE_DATA' }>).perms[i]!;
+      const notes = [i === 0 ? 'owner' : PERM_LETTERS[p.perm] ?? 'invalid letter'];
+      if (i === 0) notes.push(PERM_LETTERS[p.perm] ? `others: ${PERM_LETTERS[p.perm]}` : 'invalid letter');
+      if (p.flags & PERM_FLAG_STALE) notes.push('stale, ignored');
+      if (p.flags & ~PERM_FLAG_STALE) notes.push(`flags 0x${p.flags.toString(16)}`);
+      const dn = reservedDomidName(p.domid);
+      if (dn) notes.push(dn);
+      grouped.set(`perms[${i}]`, field(`perms[${i}]`, `${xsEscapeString(p.perm)}${p.domid}`, notes.join('; '), [si]));
+      return;
+    }
+    if (s.path.startsWith('quotaVal[') || s.path.startsWith('quotaNames[')) {
+      // quota-val[i] and quota-names[i] are one quota: one field with both spans.
+      const i = Number(/\[(\d+)\]/.exec(s.path)![1]);
+      const group = grouped.get(`quota[${i}]`);
+      if (group) {
+        group.spans.push(si);
+        return;
+      }
+      const q = quotaAll[i]!;
+      const scope = r.type === 'GLOBAL_QUOTA_DATA' ? (i < r.domQuotas.length ? 'per-domain default' : 'global') : '';
+      grouped.set(`quota[${i}]`, field(`quota ${xsEscapeString(q.name)}`, q.value === 0 ? '0' : String(q.value), [q.value === 0 ? 'unlimited' : '', scope].filter(Boolean).join('; ') || undefined, [si]));
+      return;
+    }
+    if (s.value !== undefined) {
+      field(s.path.startsWith('connSpec.') ? `conn-spec.${s.name}` : s.name, fmtInt(key, s.value), intMeaning(key, s.value, r), [si]);
+      return;
+    }
+    // Strings and bytes: the decoded value from the model.
+    const v = s.path.startsWith('connSpec.') ? (m.connSpec as Record<string, unknown>)[key] : m[key];
+    if (typeof v === 'string') {
+      const unterminated = r.unterminated?.includes(key);
+      field(s.name, `"${xsEscapeString(v)}"`, unterminated ? 'no terminating NUL' : undefined, [si]);
+    } else if (v instanceof Uint8Array) {
+      if ((key === 'inData' || key === 'outData') && v.length) {
+        // out-data starts with the unsent rest of a partly sent response (out-resp-len bytes,
+        // no header of its own); whole messages follow.
+        const partial = key === 'outData' && r.type === 'CONNECTION_DATA' ? Math.min(r.outRespLen, v.length) : 0;
+        const lines: { kind: string; rest: string }[] = [];
+        if (partial) lines.push({ kind: '', rest: `rest of a partly sent response, ${partial} bytes: ${showBytes(v.subarray(0, partial), maxBytes)}` });
+        const { messages, rest } = splitMessages(v.subarray(partial), order);
+        for (const msg of messages) {
+          const state = msg.complete ? '' : `, ${msg.payload.length} of ${msg.len} payload bytes received`;
+          lines.push({ kind: msg.typeName, rest: ` req-id ${msg.reqId} tx-id ${msg.txId} len ${msg.len}${state}: ${showBytes(msg.payload, maxBytes)}` });
+        }
+        if (rest.length) lines.push({ kind: '', rest: `fragment of a message header: ${showBytes(rest, maxBytes)}` });
+        field(s.name, `${v.length} bytes`, undefined, [si], { messages: lines });
+      } else if (key === 'dataPad') {
+        field(s.name, Buffer.from(v).toString('hex'), 'not zero', [si]);
+      } else if (r.type === 'UNKNOWN' && key === 'body') {
+        // dump prints the body twice (here and with its note below); the report once.
+        field(s.name, showBytes(v, maxBytes), undefined, [si], { only: 'text' });
+      } else {
+        field(s.name, showBytes(v, maxBytes), key === 'value' ? `${v.length} byte${v.length === 1 ? '' : 's'}` : undefined, [si]);
+      }
+    } else if (key === 'dataPad') {
+      // zero padding between data and unique-id: not shown by dump
+      field(s.name, `${s.end - s.start} zero byte${s.end - s.start === 1 ? '' : 's'}`, 'padding to a multiple of 8', [si], { only: 'html' });
+    } else {
+      field(s.name, `${s.end - s.start} bytes`, s.doc, [si], { only: 'html' });
+    }
+  });
+  if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) {
+    field('producer defect', 'Xen 4.22 short header: depth and pad were not written; the depth is lost' +
+      (r.len !== undefined ? `; declared len ${loc.len} overruns the record` : ''), undefined, [], { note: true });
+  }
+  if (r.type === 'UNKNOWN') {
+    const bodySpan = spans.findIndex((s) => s.path === 'body');
+    field('body', showBytes(r.body, maxBytes), `${r.body.length} bytes, unknown type kept as is`, bodySpan >= 0 ? [bodySpan] : []);
+  }
+  const padSpans = paddingSpan === undefined ? [] : [paddingSpan];
+  if (r.padding) field('padding', Buffer.from(r.padding).toString('hex'), 'not zero', padSpans, { warn: true });
+  else if (paddingSpan !== undefined) {
+    const n = spans[paddingSpan]!.end - spans[paddingSpan]!.start;
+    field('padding', `${n} zero byte${n === 1 ? '' : 's'}`, 'to the next 8-byte boundary', padSpans, { only: 'html' });
+  }
+  return fields;
+}
+
 /** The text lines of one record (without a trailing blank line). */
 export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, o: RenderOptions): string[] {
   const c = o.color;
@@ -113,72 +249,16 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
       (r.len !== undefined ? c.yellow('  (non-canonical len)') : ''),
   );
   const spans = recordSpans(r, loc, bytes, o.order);
-  const field = (name: string, value: string, meaning?: string) =>
-    lines.push(`  ${c.magenta(name)}: ${value}${meaning ? c.dim(`  (${meaning})`) : ''}`);
-
-  const m = r as unknown as Record<string, unknown>;
-  for (const s of spans) {
-    const key = leafKey(s.path);
-    if (s.path === 'type' || s.path === 'len' || s.path === 'padding') continue;
-    if (s.path.startsWith('perms[')) {
-      if (!s.path.endsWith('.perm')) continue;
-      const i = Number(/perms\[(\d+)\]/.exec(s.path)![1]);
-      const p = (r as Extract<XsRecord, { type: 'NODE_DATA' }>).perms[i]!;
-      const notes = [i === 0 ? 'owner' : PERM_LETTERS[p.perm] ?? 'invalid letter'];
-      if (i === 0) notes.push(PERM_LETTERS[p.perm] ? `others: ${PERM_LETTERS[p.perm]}` : 'invalid letter');
-      if (p.flags & PERM_FLAG_STALE) notes.push('stale, ignored');
-      if (p.flags & ~PERM_FLAG_STALE) notes.push(`flags 0x${p.flags.toString(16)}`);
-      const dn = reservedDomidName(p.domid);
-      if (dn) notes.push(dn);
-      field(`perms[${i}]`, `${xsEscapeString(p.perm)}${p.domid}`, notes.join('; '));
+  for (const f of recordFields(r, loc, bytes, o.order, o.maxBytes, spans)) {
+    if (f.only === 'html') continue;
+    if (f.note) {
+      lines.push(`  ${c.yellow(f.label)}: ${f.value}`);
       continue;
     }
-    if (s.path.startsWith('quotaVal[')) continue;
-    if (s.path.startsWith('quotaNames[')) {
-      const i = Number(/\[(\d+)\]/.exec(s.path)![1]);
-      const all = r.type === 'GLOBAL_QUOTA_DATA' ? [...r.domQuotas, ...r.globQuotas] : r.type === 'DOMAIN_DATA' ? r.quotas : [];
-      const q = all[i]!;
-      const scope = r.type === 'GLOBAL_QUOTA_DATA' ? (i < r.domQuotas.length ? 'per-domain default' : 'global') : '';
-      field(`quota ${xsEscapeString(q.name)}`, q.value === 0 ? '0' : String(q.value), [q.value === 0 ? 'unlimited' : '', scope].filter(Boolean).join('; ') || undefined);
-      continue;
-    }
-    if (s.value !== undefined) {
-      field(s.path.startsWith('connSpec.') ? `conn-spec.${s.name}` : s.name, fmtInt(key, s.value), intMeaning(key, s.value, r));
-      continue;
-    }
-    // Strings and bytes: the decoded value from the model.
-    const v = s.path.startsWith('connSpec.') ? (m.connSpec as Record<string, unknown>)[key] : m[key];
-    if (typeof v === 'string') {
-      const unterminated = r.unterminated?.includes(key);
-      field(s.name, `"${xsEscapeString(v)}"`, unterminated ? 'no terminating NUL' : undefined);
-    } else if (v instanceof Uint8Array) {
-      if ((key === 'inData' || key === 'outData') && v.length) {
-        field(s.name, `${v.length} bytes`);
-        // out-data starts with the unsent rest of a partly sent response (out-resp-len bytes,
-        // no header of its own); whole messages follow.
-        const partial = key === 'outData' && r.type === 'CONNECTION_DATA' ? Math.min(r.outRespLen, v.length) : 0;
-        if (partial) lines.push(`    rest of a partly sent response, ${partial} bytes: ${showBytes(v.subarray(0, partial), o.maxBytes)}`);
-        const { messages, rest } = splitMessages(v.subarray(partial), o.order);
-        for (const msg of messages) {
-          const state = msg.complete ? '' : `, ${msg.payload.length} of ${msg.len} payload bytes received`;
-          lines.push(`    ${c.green(msg.typeName)} req-id ${msg.reqId} tx-id ${msg.txId} len ${msg.len}${state}: ${showBytes(msg.payload, o.maxBytes)}`);
-        }
-        if (rest.length) lines.push(`    fragment of a message header: ${showBytes(rest, o.maxBytes)}`);
-      } else if (key === 'dataPad') {
-        field(s.name, Buffer.from(v).toString('hex'), 'not zero');
-      } else {
-        field(s.name, showBytes(v, o.maxBytes), key === 'value' ? `${v.length} byte${v.length === 1 ? '' : 's'}` : undefined);
-      }
-    } else if (key === 'dataPad') {
-      // zero padding between data and unique-id: nothing to say
-    }
+    const meaning = f.meaning === undefined ? '' : c.dim(`  (${f.warn ? c.yellow(f.meaning) : f.meaning})`);
+    lines.push(`  ${c.magenta(f.label)}: ${f.value}${meaning}`);
+    for (const msg of f.messages ?? []) lines.push(`    ${msg.kind ? c.green(msg.kind) : ''}${msg.rest}`);
   }
-  if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) {
-    lines.push(`  ${c.yellow('producer defect')}: Xen 4.22 short header: depth and pad were not written; the depth is lost` +
-      (r.len !== undefined ? `; declared len ${loc.len} overruns the record` : ''));
-  }
-  if (r.type === 'UNKNOWN') field('body', showBytes(r.body, o.maxBytes), `${r.body.length} bytes, unknown type kept as is`);
-  if (r.padding) field('padding', Buffer.from(r.padding).toString('hex'), c.yellow('not zero'));
   if (o.hex) lines.push(...hexLines(spans, bytes, loc.offset, c, o.maxBytes));
   return lines;
 }
