@@ -2,9 +2,14 @@ import type { Argv, CommandModule } from 'yargs';
 import { recordToJson } from '../../model/json.js';
 import type { StreamHeader } from '../../model/types.js';
 import { palette, useColor } from '../color.js';
-import { makeFilter, type FilterArgs } from '../filters.js';
-import { resolveInput } from '../input.js';
-import { BlockWriter } from '../output.js';
+import { decodeStreamDetailed } from '../../model/decode.js';
+import { DecodeError } from '../../wire/errors.js';
+import { loadChecker } from '../check-hook.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
+import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
+import { BlockWriter, writeOutput } from '../output.js';
+import { writeHtmlReport, type HtmlReportOptions } from '../render/html-report.js';
 import { renderRecord } from '../render/record.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
@@ -13,7 +18,60 @@ interface Args extends FilterArgs {
   file?: string;
   hex?: boolean;
   json?: boolean;
+  html?: boolean;
+  output?: string;
   'max-bytes': number;
+}
+
+/**
+ * `dump --html`: the report page. The whole input is read into memory (the page embeds every
+ * byte, and the checker needs the whole stream); the page itself is written piece by piece.
+ */
+async function dumpHtml(input: InputSpec, argv: Args): Promise<void> {
+  if (argv.hex || argv.json) throw new CliError(EXIT.USAGE, '--html cannot be combined with --hex or --json');
+  if (argv.output === undefined && process.stdout.isTTY) {
+    throw new CliError(EXIT.USAGE, '--html writes a whole page: give -o FILE.html (or redirect standard output)');
+  }
+  const types = argv.type !== undefined ? [...parseTypeList(argv.type)] : undefined;
+  const bytes = readWholeInput(input);
+
+  const opts: HtmlReportOptions = {
+    label: input.label,
+    maxBytes: argv['max-bytes'],
+    filter: { types, path: argv.path, conn: argv.conn, domid: argv.domid },
+  };
+  const checkStream = await loadChecker();
+  if (!checkStream) {
+    opts.findingsNote = 'this xsmig has no checker yet (src/check/index.ts); run a newer xsmig for findings';
+  } else {
+    try {
+      const { stream, locations } = decodeStreamDetailed(bytes);
+      opts.findings = checkStream(stream, { locations }).findings;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      opts.findingsNote = 'check did not run: the stream does not decode to the end';
+    }
+  }
+
+  let error: DecodeError | undefined;
+  writeOutput(argv.output, (write) => {
+    // Pieces are gathered into blocks of about 1 MiB before each write.
+    let parts: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (size) write(Buffer.from(parts.join(''), 'utf8'));
+      parts = [];
+      size = 0;
+    };
+    error = writeHtmlReport(bytes, opts, (piece) => {
+      parts.push(piece);
+      size += piece.length;
+      if (size >= 1 << 20) flush();
+    }).error;
+    flush();
+  });
+  // The page shows the records before a fault; the command still fails like `dump`.
+  if (error) throw error;
 }
 
 export function headerLine(h: StreamHeader): string {
@@ -30,6 +88,8 @@ export const dumpCommand: CommandModule<object, Args> = {
       .positional('file', { type: 'string', describe: 'stream file, or - for stdin (default when piped)' })
       .option('hex', { type: 'boolean', describe: "annotated hex of each record's bytes, one field per line, absolute offsets" })
       .option('json', { type: 'boolean', describe: 'NDJSON: the header, then one object per record (the JSON form plus index, offset, len)' })
+      .option('html', { type: 'boolean', describe: 'one self-contained HTML page: filterable record list, fields and coloured bytes, findings (use with -o)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'with --html: write the page to FILE (default: standard output, when not a terminal)' })
       .option('max-bytes', { type: 'number', default: 128, describe: 'cut values and pending data after N bytes (0: show all)' })
       .option('type', { type: 'string', describe: 'only these record types, comma-separated (NODE_DATA,WATCH_DATA or node,watch)' })
       .option('path', { type: 'string', describe: 'only nodes and watches whose path matches GLOB (* within an element, ** across)' })
@@ -37,9 +97,20 @@ export const dumpCommand: CommandModule<object, Args> = {
       .option('domid', { type: 'number', describe: "only records of domain ID (its connection, watches, domain data, nodes it owns)" })
       .example('$0 dump state_dump', 'every record with decoded fields')
       .example("$0 dump --hex --path '/local/domain/1/**' state_dump", 'the nodes of domain 1, with their bytes')
+      .example('$0 dump --html state_dump -o report.html', 'a page to open in a browser or attach to a bug report')
       .example('$0 dump --json state_dump | jq -c "select(.type==\\"WATCH_DATA\\")"', 'NDJSON for jq') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
+    if (argv.html) {
+      await runCommand(input.label, () => dumpHtml(input, argv));
+      return;
+    }
+    if (argv.output !== undefined) {
+      await runCommand(undefined, () => {
+        throw new CliError(EXIT.USAGE, '-o/--output is for --html; text and --json go to standard output');
+      });
+      return;
+    }
     const out = new BlockWriter(1);
     await runCommand(input.label, () => {
       const filter = makeFilter(argv);

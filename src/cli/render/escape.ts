@@ -47,3 +47,23 @@ export function showBytes(b: Uint8Array, max: number): string {
   if (escaped * 3 <= n) return `"${xsEscape(b, 0, n)}"${cut}`;
   return `hex ${Buffer.from(b.buffer, b.byteOffset, n).toString('hex')}${cut}`;
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for HTML element content or a quoted attribute value: no markup can come through. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+/**
+ * JSON for the inside of a `<script type="application/json">` element. `<`, `>` and `&` become
+ * \u escapes so that no value can close the element (`</script>`) or open a comment (`<!--`)
+ * that changes how the HTML parser reads the rest; U+2028/2029 and every other non-ASCII code
+ * unit are escaped too, so the embedded text is plain ASCII whatever the page's encoding.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).replace(
+    /[<>&\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

@@ -1,0 +1,248 @@
+// `dump --html`: one self-contained page (inline CSS and script, no network) that shows a stream
+// as a filterable record list and, for the selected record, its fields and its bytes.
+//
+// Built to stay usable on a 100 MB stream: the page embeds, in chunks of records,
+//   - the record index (type, offset, len, connection, domain, path, a short description),
+//   - the field details (recordFields/recordSpans: the same data as `dump --hex`),
+//   - the raw bytes,
+// each as base64 of gzip; the page decompresses the index at load and the other two only for
+// the chunk of the selected record, and renders the list and the hex view virtualised (DOM nodes
+// for the visible rows only).
+//
+// Nothing from the stream reaches the markup unescaped: text goes through escapeHtml, JSON in a
+// script element through jsonForScript, chunk data is base64, and the page script puts values
+// into the DOM with textContent only. A Content-Security-Policy admits only the page's own script
+// (by hash) and no network at all.
+
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Finding } from '../../check/types.js';
+import { recordAnomalies } from '../../model/anomalies.js';
+import { StreamReader } from '../../model/stream-reader.js';
+import type { RecordLocation, StreamHeader, XsRecord } from '../../model/types.js';
+import { ALL_RECORD_TYPE_NAMES, RecordType, reservedDomidName, type ByteOrder } from '../../wire/constants.js';
+import { DecodeError } from '../../wire/errors.js';
+import { palette } from '../color.js';
+import { renderSummary, summaryCollector } from '../commands/info.js';
+import { DomainTracker, globToRegExp, recordConnId, recordPath } from '../filters.js';
+import { REPORT_BODY, REPORT_CSS, reportScript } from './html-assets.js';
+import { escapeHtml, jsonForScript, xsEscape, xsEscapeString } from './escape.js';
+import { recordFields, recordSpans, spanLabel } from './record.js';
+
+export interface HtmlReportOptions {
+  /** How the input is named (file name or <stdin>). */
+  label: string;
+  /** Cut field values after this many bytes (0: all); the hex view always has every byte. */
+  maxBytes: number;
+  /** Findings of `check`, or undefined when the checker is not available. */
+  findings?: Finding[] | undefined;
+  /** Why there are no findings (checker missing, stream not decodable as a whole). */
+  findingsNote?: string | undefined;
+  /** Filters preset in the page (from dump's --type, --path, --conn, --domid). */
+  filter?: { types?: string[] | undefined; path?: string | undefined; conn?: number | undefined; domid?: number | undefined };
+  /** Records per chunk and stream bytes per chunk (a chunk closes at whichever comes first). */
+  chunkRecords?: number;
+  chunkBytes?: number;
+}
+
+export interface HtmlReportResult {
+  records: number;
+  chunks: number;
+  /** The decode error that stopped the report part-way (the page shows the records before it). */
+  error?: DecodeError;
+}
+
+/** Index columns of one chunk (see the page script: loadIndex). */
+interface IndexChunk {
+  first: number;
+  offset: number;
+  /** type code, wire length, declared len */
+  t: number[];
+  w: number[];
+  l: number[];
+  /** connection id, domain id: null when the record has none */
+  c: (number | null)[];
+  d: (number | null)[];
+  /** path (nodes, watches) as its one-char-per-byte string, for the path filter */
+  p: (string | null)[];
+  /** a short description for the list, escaped as dump escapes */
+  s: string[];
+  /** 1 when the decoder kept an anomaly on the record */
+  a: number[];
+}
+
+const DESC_MAX = 160;
+
+function cut(s: string): string {
+  return s.length > DESC_MAX ? `${s.slice(0, DESC_MAX)}...` : s;
+}
+
+function domidShort(d: number): string {
+  const n = reservedDomidName(d);
+  return n ? `${d} ${n}` : String(d);
+}
+
+/** One line for the record list: what the record is about. */
+export function recordDescription(r: XsRecord): string {
+  switch (r.type) {
+    case 'NODE_DATA': {
+      const where = r.connId !== 0 ? ` [conn ${r.connId} tx ${r.txId}]` : '';
+      const v = r.value.length ? ` = "${xsEscape(r.value, 0, Math.min(r.value.length, 48))}${r.value.length > 48 ? '...' : ''}"` : '';
+      return cut(`${xsEscapeString(r.path)}${v}${where}`);
+    }
+    case 'WATCH_DATA':
+    case 'WATCH_DATA_EXTENDED':
+      return cut(`conn ${r.connId} ${xsEscapeString(r.wpath)} token "${xsEscapeString(r.token)}"` +
+        (r.type === 'WATCH_DATA_EXTENDED' ? ` depth ${r.depth === null ? 'lost' : r.depth === 0xffff ? 'unlimited' : r.depth}` : ''));
+    case 'CONNECTION_DATA': {
+      const spec = r.connSpec as unknown as Record<string, number>;
+      const kind = r.connType === 0 ? `ring dom ${domidShort(spec.domid!)} evtchn ${spec.evtchn}` : r.connType === 1 ? `socket fd ${spec.socketFd}` : `conn-type ${r.connType}`;
+      const pending = r.inData.length + r.outData.length;
+      return `conn ${r.connId} ${kind}${pending ? `, ${pending} pending bytes` : ''}`;
+    }
+    case 'TRANSACTION_DATA':
+      return `conn ${r.connId} tx ${r.txId}`;
+    case 'DOMAIN_DATA':
+      return `domain ${domidShort(r.domainId)} features 0x${r.features.toString(16)}, ${r.quotas.length} quotas`;
+    case 'GLOBAL_QUOTA_DATA':
+      return `${r.domQuotas.length} per-domain defaults, ${r.globQuotas.length} global`;
+    case 'GLOBAL_DATA':
+      return `rw-socket-fd ${r.rwSocketFd}, evtchn-fd ${r.evtchnFd}`;
+    case 'UNKNOWN':
+      return `${r.body.length} body bytes`;
+    case 'END':
+      return '';
+  }
+}
+
+/** The field details of one record as the page reads them (see the page script: showRecord). */
+function recordDetail(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder, maxBytes: number): unknown {
+  const spans = recordSpans(r, loc, bytes, order);
+  const fields = recordFields(r, loc, bytes, order, maxBytes, spans);
+  return {
+    // span: [start relative to the record, length, label by format names, doc, integer value]
+    s: spans.map((s) => [s.start - loc.offset, s.end - s.start, spanLabel(s), s.doc, s.value === undefined ? null : typeof s.value === 'bigint' ? s.value.toString() : s.value]),
+    // field: [label, value, meaning, 1 warn | 2 note, span indexes, messages [kind, rest]]
+    f: fields.filter((f) => f.only !== 'text').map((f) => [f.label, f.value, f.meaning ?? null, (f.warn ? 1 : 0) | (f.note ? 2 : 0), f.spans, f.messages?.map((m) => [m.kind, m.rest]) ?? null]),
+    a: recordAnomalies(r, loc).map((a) => a.message),
+    n: r.len !== undefined ? 1 : 0,
+  };
+}
+
+function b64gz(data: string | Uint8Array): string {
+  return gzipSync(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, { level: 6 }).toString('base64');
+}
+
+/** SHA-256 of the page script for the Content-Security-Policy. */
+function scriptHash(script: string): string {
+  return `sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}`;
+}
+
+/**
+ * Writes the report of the stream in `input` through `write`, piece by piece (the page is never
+ * held whole). Reads the records with the streaming reader over `input`, so what is kept while
+ * writing is one chunk of records plus what `info` keeps (connections and domains).
+ */
+export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: (s: string) => void): HtmlReportResult {
+  const chunkRecords = o.chunkRecords ?? 2048;
+  const chunkBytes = o.chunkBytes ?? 256 << 10;
+  const script = reportScript(globToRegExp.toString());
+  if (/<\/script/i.test(script) || /<!--/.test(script)) throw new Error('report script must not contain </script or <!--');
+
+  const csp = [
+    "default-src 'none'",
+    `script-src '${scriptHash(script)}'`,
+    "style-src 'unsafe-inline'",
+    "img-src 'none'",
+    "connect-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  write('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n');
+  write(`<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">\n`);
+  write('<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="referrer" content="no-referrer">\n');
+  write(`<title>${escapeHtml(`xsmig: ${o.label}`)}</title>\n<style>${REPORT_CSS}</style>\n</head>\n<body>\n`);
+  write(`<div id="app"><header id="top"><h1>xsmig <span id="label">${escapeHtml(o.label)}</span></h1><div id="headline">loading...</div><noscript>This report needs JavaScript (its own inline script; it makes no network access).</noscript></header>\n${REPORT_BODY}\n`);
+
+  const { summary, handlers: summaryHandlers } = summaryCollector();
+  const domains = new DomainTracker();
+  let header: StreamHeader | undefined;
+  let chunk: IndexChunk | undefined;
+  let details: unknown[] = [];
+  let chunkEnd = 0;
+  let chunks = 0;
+  let records = 0;
+  let trailing = 0;
+
+  const flush = () => {
+    if (!chunk) return;
+    const n = chunks++;
+    write(`<script type="application/x-xsmig" data-part="index" data-chunk="${n}">${b64gz(JSON.stringify(chunk))}</script>\n`);
+    write(`<script type="application/x-xsmig" data-part="detail" data-chunk="${n}">${b64gz(JSON.stringify(details))}</script>\n`);
+    write(`<script type="application/x-xsmig" data-part="bytes" data-chunk="${n}">${b64gz(input.subarray(chunk.offset, chunkEnd))}</script>\n`);
+    chunk = undefined;
+    details = [];
+  };
+
+  const reader = new StreamReader({
+    onHeader: (h) => {
+      header = h;
+      summaryHandlers.onHeader(h);
+    },
+    onRecord: (r, loc, bytes) => {
+      summaryHandlers.onRecord(r, loc, bytes);
+      const domid = domains.domidOf(r);
+      // A chunk covers consecutive bytes: close it when full (or, defensively, at a gap).
+      if (chunk && (chunk.t.length >= chunkRecords || chunkEnd - chunk.offset >= chunkBytes || loc.offset !== chunkEnd)) flush();
+      if (!chunk) chunk = { first: loc.index, offset: loc.offset, t: [], w: [], l: [], c: [], d: [], p: [], s: [], a: [] };
+      chunk.t.push(loc.typeCode);
+      chunk.w.push(loc.wireLen);
+      chunk.l.push(loc.len);
+      chunk.c.push(recordConnId(r) ?? null);
+      chunk.d.push(domid ?? null);
+      chunk.p.push(recordPath(r) ?? null);
+      chunk.s.push(recordDescription(r));
+      chunk.a.push(recordAnomalies(r, loc).length ? 1 : 0);
+      details.push(recordDetail(r, loc, bytes, header!.byteOrder, o.maxBytes));
+      chunkEnd = loc.offset + loc.wireLen;
+      records++;
+    },
+    onTrailing: (count, head) => {
+      trailing = count;
+      summaryHandlers.onTrailing(count, head);
+    },
+  });
+
+  let error: DecodeError | undefined;
+  try {
+    // The whole input is in memory already (see dump --html): one push, records come one by one.
+    reader.push(input);
+    reader.end();
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    error = e;
+  }
+  flush();
+
+  const summaryText = header ? renderSummary(summary, o.label, palette(false)).join('\n') : '';
+  write(`<pre id="summary-text" hidden>${escapeHtml(summaryText)}</pre>\n`);
+  const typeNames: Record<number, string> = {};
+  for (const n of ALL_RECORD_TYPE_NAMES) typeNames[RecordType[n]] = n;
+  const findings = o.findings?.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null }));
+  const config = {
+    label: o.label,
+    header: header ?? null,
+    bytes: input.length,
+    records,
+    chunks,
+    trailing,
+    typeNames,
+    findings: findings ?? null,
+    findingsNote: o.findingsNote ?? null,
+    filter: o.filter ?? {},
+    error: error ? { message: error.message, offset: error.offset, recordIndex: error.recordIndex } : null,
+  };
+  write(`<script type="application/json" id="xsmig-config">${jsonForScript(config)}</script>\n`);
+  write(`<script>${script}</script>\n</div>\n</body>\n</html>\n`);
+  return error ? { records, chunks, error } : { records, chunks };
+}
