@@ -60,6 +60,7 @@ button { font: inherit; font-size: 12px; padding: 0 6px; }
 table#fields { border-collapse: collapse; width: 100%; }
 #fields th { text-align: left; font-weight: normal; color: var(--dim); position: sticky; top: 0; background: #fff; border-bottom: 1px solid var(--line); padding: 2px 6px; }
 #fields td { padding: 1px 6px; vertical-align: top; }
+#fields td.fl { white-space: nowrap; }
 #fields td.fv { word-break: break-all; }
 #fields td.fm { color: var(--dim); }
 #fields td.fm.warn { color: #9a6700; }
@@ -128,6 +129,7 @@ const N = CFG.records;
 const COLORS = 12;
 const ROW = 20;
 const SEV = { error: 3, warning: 2, info: 1 };
+const OFFW = Math.max(6, CFG.bytes.toString(16).length);
 
 // The record index, filled from the index chunks (columns, one entry per record).
 const typeCode = new Uint32Array(N), off = new Float64Array(N), wlen = new Float64Array(N), declLen = new Float64Array(N);
@@ -293,7 +295,7 @@ function listRow(k) {
   if (f) mark.title = f.map((x) => x.severity + ' ' + x.rule + ': ' + x.message).join('\n');
   else if (anomalous[i]) mark.title = 'the decoder kept an anomaly (non-canonical framing, padding or string)';
   const name = typeName(typeCode[i]);
-  row.append(mark, el('span', 'ix', '#' + i), el('span', 'of', hex(off[i], 6)), el('span', 'ty t' + typeCode[i], name.replace(/_DATA(_|$)/, '$1')), el('span', 'ds', descs[i]));
+  row.append(mark, el('span', 'ix', '#' + i), el('span', 'of', hex(off[i], OFFW)), el('span', 'ty t' + typeCode[i], name.replace(/_DATA(_|$)/, '$1')), el('span', 'ds', descs[i]));
   row.title = name + ' @' + off[i];
   return row;
 }
@@ -325,7 +327,7 @@ async function select(i, scrollList) {
   if (cur !== i) return;
   const d = ch.detail[i - ch.first];
   const start = off[i] - ch.offset;
-  det = { i, base: off[i], bytes: ch.bytes.subarray(start, start + wlen[i]), spans: d.s, fields: d.f, anomalies: d.a, nonCanonicalLen: d.n };
+  det = { i, base: off[i], bytes: ch.bytes.subarray(start, start + wlen[i]), spans: d.s, fields: d.f, anomalies: d.a || [], nonCanonicalLen: d.n };
   det.spanField = new Int32Array(d.s.length).fill(-1);
   d.f.forEach((f, fi) => f[4].forEach((si) => { det.spanField[si] = fi; }));
   det.row0 = Math.floor(det.base / 16) * 16;
@@ -352,6 +354,9 @@ function renderHead() {
   for (const a of det.anomalies) notes.appendChild(el('div', 'anomaly', '\u25b2 ' + a));
 }
 
+const spanName = (sp) => CFG.spanNames[sp[2]][0];
+const spanDoc = (sp) => CFG.spanNames[sp[2]][1];
+
 function fieldBytes(f) {
   if (!f[4].length) return '';
   let n = 0;
@@ -369,7 +374,7 @@ function renderFields() {
     const sw = el('td', 'sw');
     if (f[4].length) sw.appendChild(el('span', 'swatch c' + (fi % COLORS)));
     const label = el('td', 'fl', f[0]);
-    label.title = f[4].map((si) => det.spans[si][2] + ': ' + det.spans[si][3]).join('\n');
+    label.title = f[4].map((si) => spanName(det.spans[si]) + ': ' + spanDoc(det.spans[si])).join('\n');
     tr.append(sw, label, el('td', 'fv', f[1]), el('td', 'fm' + (f[3] & 1 ? ' warn' : ''), f[2]), el('td', 'fb', fieldBytes(f)));
     frag.appendChild(tr);
     for (const m of f[5] || []) {
@@ -416,7 +421,7 @@ function status(si) {
   if (si === null || si < 0 || !det) { s.textContent = det ? 'hover or click a field or a byte' : ''; return; }
   const sp = det.spans[si];
   const a = det.base + sp[0];
-  s.textContent = sp[2] + '  @0x' + a.toString(16) + '..0x' + (a + sp[1]).toString(16) + ' (' + sp[1] + ' byte' + (sp[1] === 1 ? '' : 's') + ')' + (sp[4] === null ? '' : ' = ' + sp[4]) + '  ' + sp[3];
+  s.textContent = spanName(sp) + '  @0x' + a.toString(16) + '..0x' + (a + sp[1]).toString(16) + ' (' + sp[1] + ' byte' + (sp[1] === 1 ? '' : 's') + ')' + (sp[3] === null ? '' : ' = ' + sp[3]) + '  ' + spanDoc(sp);
 }
 
 function refreshHighlight() {
@@ -491,7 +496,10 @@ function wire() {
     const tr = document.querySelector('#fields tbody tr[data-f="' + b.fi + '"]');
     if (tr) tr.scrollIntoView({ block: 'nearest' });
   });
-  for (const id of ['f-conn', 'f-domid', 'f-path']) $(id).addEventListener('input', applyFilters);
+  // Typing filters a million records per key stroke: wait for a pause first.
+  let timer = 0;
+  const later = () => { clearTimeout(timer); timer = setTimeout(applyFilters, N > 50000 ? 200 : 0); };
+  for (const id of ['f-conn', 'f-domid', 'f-path']) $(id).addEventListener('input', later);
   $('f-marked').addEventListener('change', applyFilters);
   $('f-clear').addEventListener('click', () => {
     for (const b of typeBoxes) b.checked = true;

@@ -115,18 +115,40 @@ export function recordDescription(r: XsRecord): string {
   }
 }
 
-/** The field details of one record as the page reads them (see the page script: showRecord). */
-function recordDetail(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder, maxBytes: number): unknown {
+/** Span names (label by format names, doc) by number: a stream repeats the same few. */
+class SpanNames {
+  readonly table: [string, string][] = [];
+  private readonly ids = new Map<string, Map<string, number>>();
+  id(label: string, doc: string): number {
+    let byDoc = this.ids.get(label);
+    if (!byDoc) this.ids.set(label, (byDoc = new Map()));
+    let id = byDoc.get(doc);
+    if (id === undefined) {
+      id = this.table.length;
+      this.table.push([label, doc]);
+      byDoc.set(doc, id);
+    }
+    return id;
+  }
+}
+
+/** The field details of one record as the page reads them (see the page script: select). */
+function recordDetail(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder, maxBytes: number, names: SpanNames, anomalies: string[]): unknown {
   const spans = recordSpans(r, loc, bytes, order);
   const fields = recordFields(r, loc, bytes, order, maxBytes, spans);
-  return {
-    // span: [start relative to the record, length, label by format names, doc, integer value]
-    s: spans.map((s) => [s.start - loc.offset, s.end - s.start, spanLabel(s), s.doc, s.value === undefined ? null : typeof s.value === 'bigint' ? s.value.toString() : s.value]),
+  const d: Record<string, unknown> = {
+    // span: [start relative to the record, length, name id (SpanNames), integer value or null]
+    s: spans.map((s) => [s.start - loc.offset, s.end - s.start, names.id(spanLabel(s), s.doc), s.value === undefined ? null : typeof s.value === 'bigint' ? s.value.toString() : s.value]),
     // field: [label, value, meaning, 1 warn | 2 note, span indexes, messages [kind, rest]]
-    f: fields.filter((f) => f.only !== 'text').map((f) => [f.label, f.value, f.meaning ?? null, (f.warn ? 1 : 0) | (f.note ? 2 : 0), f.spans, f.messages?.map((m) => [m.kind, m.rest]) ?? null]),
-    a: recordAnomalies(r, loc).map((a) => a.message),
-    n: r.len !== undefined ? 1 : 0,
+    f: fields.filter((f) => f.only !== 'text').map((f) => {
+      const row: unknown[] = [f.label, f.value, f.meaning ?? null, (f.warn ? 1 : 0) | (f.note ? 2 : 0), f.spans];
+      if (f.messages) row.push(f.messages.map((m) => [m.kind, m.rest]));
+      return row;
+    }),
   };
+  if (anomalies.length) d.a = anomalies;
+  if (r.len !== undefined) d.n = 1;
+  return d;
 }
 
 function b64gz(data: string | Uint8Array): string {
@@ -166,6 +188,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
 
   const { summary, handlers: summaryHandlers } = summaryCollector();
   const domains = new DomainTracker();
+  const names = new SpanNames();
   let header: StreamHeader | undefined;
   let chunk: IndexChunk | undefined;
   let details: unknown[] = [];
@@ -202,8 +225,9 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
       chunk.d.push(domid ?? null);
       chunk.p.push(recordPath(r) ?? null);
       chunk.s.push(recordDescription(r));
-      chunk.a.push(recordAnomalies(r, loc).length ? 1 : 0);
-      details.push(recordDetail(r, loc, bytes, header!.byteOrder, o.maxBytes));
+      const anomalies = recordAnomalies(r, loc).map((a) => a.message);
+      chunk.a.push(anomalies.length ? 1 : 0);
+      details.push(recordDetail(r, loc, bytes, header!.byteOrder, o.maxBytes, names, anomalies));
       chunkEnd = loc.offset + loc.wireLen;
       records++;
     },
@@ -237,6 +261,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     chunks,
     trailing,
     typeNames,
+    spanNames: names.table,
     findings: findings ?? null,
     findingsNote: o.findingsNote ?? null,
     filter: o.filter ?? {},

@@ -126,6 +126,20 @@ export interface RecordField {
   only?: 'text' | 'html';
 }
 
+/** Small memo for the per-span string work (a big stream repeats the same few paths). */
+function memo(f: (k: string) => string): (k: string) => string {
+  const cache = new Map<string, string>();
+  return (k) => {
+    let v = cache.get(k);
+    if (v === undefined) {
+      if (cache.size > 10_000) cache.clear();
+      v = f(k);
+      cache.set(k, v);
+    }
+    return v;
+  };
+}
+
 /**
  * The fields of a record in wire order, each with its meaning and the spans of its bytes: the
  * data behind dump's text lines and the HTML report. Every span belongs to exactly one field.
@@ -265,11 +279,15 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
 
 /** A span's label by format names: `perms[1].domid`, `conn-spec.evtchn`, `quota-val[3]`. */
 export function spanLabel(s: Span): string {
-  const parts = s.path.split('.');
+  return labelOf(`${s.path}\0${s.name}`);
+}
+const labelOf = memo((key: string) => {
+  const [path, name] = key.split('\0') as [string, string];
+  const parts = path.split('.');
   const last = parts.pop()!;
   const index = /(\[\d+\])$/.exec(last)?.[1] ?? '';
-  return [...parts.map((p) => camelToFormatName(p)), `${s.name}${index}`].join('.');
-}
+  return [...parts.map((p) => camelToFormatName(p)), `${name}${index}`].join('.');
+});
 
 /**
  * The record's bytes, one hexy block per field span, each line tagged with the field: the
