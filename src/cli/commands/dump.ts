@@ -2,9 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { recordToJson } from '../../model/json.js';
 import type { StreamHeader } from '../../model/types.js';
 import { palette, useColor } from '../color.js';
-import { decodeStreamDetailed } from '../../model/decode.js';
 import { DecodeError } from '../../wire/errors.js';
-import { loadChecker } from '../check-hook.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
@@ -20,12 +18,15 @@ interface Args extends FilterArgs {
   json?: boolean;
   html?: boolean;
   output?: string;
+  check?: boolean;
   'max-bytes': number;
 }
 
 /**
  * `dump --html`: the report page. The whole input is read into memory (the page embeds every
- * byte, and the checker needs the whole stream); the page itself is written piece by piece.
+ * byte; reading it once is simplest), the records are decoded one at a time from it, and the
+ * page is written piece by piece: beyond the input, memory holds one chunk of records and what
+ * `info` and `check` remember (connections, domains, paths).
  */
 async function dumpHtml(input: InputSpec, argv: Args): Promise<void> {
   if (argv.hex || argv.json) throw new CliError(EXIT.USAGE, '--html cannot be combined with --hex or --json');
@@ -38,21 +39,9 @@ async function dumpHtml(input: InputSpec, argv: Args): Promise<void> {
   const opts: HtmlReportOptions = {
     label: input.label,
     maxBytes: argv['max-bytes'],
+    check: argv.check !== false,
     filter: { types, path: argv.path, conn: argv.conn, domid: argv.domid },
   };
-  const checkStream = await loadChecker();
-  if (!checkStream) {
-    opts.findingsNote = 'this xsmig has no checker yet (src/check/index.ts); run a newer xsmig for findings';
-  } else {
-    try {
-      const { stream, locations } = decodeStreamDetailed(bytes);
-      opts.findings = checkStream(stream, { locations }).findings;
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      opts.findingsNote = 'check did not run: the stream does not decode to the end';
-    }
-  }
-
   let error: DecodeError | undefined;
   writeOutput(argv.output, (write) => {
     // Pieces are gathered into blocks of about 1 MiB before each write.
@@ -89,6 +78,7 @@ export const dumpCommand: CommandModule<object, Args> = {
       .option('hex', { type: 'boolean', describe: "annotated hex of each record's bytes, one field per line, absolute offsets" })
       .option('json', { type: 'boolean', describe: 'NDJSON: the header, then one object per record (the JSON form plus index, offset, len)' })
       .option('html', { type: 'boolean', describe: 'one self-contained HTML page: filterable record list, fields and coloured bytes, findings (use with -o)' })
+      .option('check', { type: 'boolean', default: true, describe: 'with --html: run check and mark its findings (--no-check to skip)' })
       .option('output', { alias: 'o', type: 'string', describe: 'with --html: write the page to FILE (default: standard output, when not a terminal)' })
       .option('max-bytes', { type: 'number', default: 128, describe: 'cut values and pending data after N bytes (0: show all)' })
       .option('type', { type: 'string', describe: 'only these record types, comma-separated (NODE_DATA,WATCH_DATA or node,watch)' })

@@ -17,7 +17,8 @@ header#top h1 { font-size: 16px; margin: 0; white-space: nowrap; }
 #label { font-weight: normal; font-family: ui-monospace, monospace; }
 #headline { color: var(--dim); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 #banner { padding: 6px 12px; background: #ffebe9; color: #82071e; border-bottom: 1px solid #ff8182; }
-#panels { display: flex; gap: 12px; padding: 4px 12px; border-bottom: 1px solid var(--line); }
+#panels { display: flex; flex-wrap: wrap; gap: 0 16px; padding: 4px 12px; border-bottom: 1px solid var(--line); }
+#panels details[open] { flex-basis: 100%; }
 #panels details { min-width: 0; }
 #panels summary { cursor: pointer; color: var(--dim); }
 #summary-pre { max-height: 40vh; overflow: auto; margin: 4px 0; padding: 6px; background: var(--bg2); border: 1px solid var(--line); }
@@ -54,7 +55,7 @@ button { font: inherit; font-size: 12px; padding: 0 6px; }
 #rec-head { padding: 6px 12px; border-bottom: 1px solid var(--line); display: flex; gap: 10px; align-items: baseline; }
 #rec-title { font-weight: 600; font-family: ui-monospace, monospace; }
 #rec-notes:empty { display: none; }
-#rec-notes { padding: 4px 12px; border-bottom: 1px solid var(--line); }
+#rec-notes { padding: 4px 12px; border-bottom: 1px solid var(--line); max-height: 22vh; overflow: auto; }
 #rec-notes .anomaly { color: #9a6700; }
 #fields-wrap { max-height: 45%; overflow: auto; border-bottom: 1px solid var(--line); }
 table#fields { border-collapse: collapse; width: 100%; }

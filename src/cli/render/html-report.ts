@@ -9,6 +9,8 @@
 // the chunk of the selected record, and renders the list and the hex view virtualised (DOM nodes
 // for the visible rows only).
 //
+// `check` runs in the same pass (its StreamChecker) and its findings are marked on their records.
+//
 // Nothing from the stream reaches the markup unescaped: text goes through escapeHtml, JSON in a
 // script element through jsonForScript, chunk data is base64, and the page script puts values
 // into the DOM with textContent only. A Content-Security-Policy admits only the page's own script
@@ -16,7 +18,7 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { Finding } from '../../check/types.js';
+import { StreamChecker, type Finding } from '../../check/index.js';
 import { recordAnomalies } from '../../model/anomalies.js';
 import { StreamReader } from '../../model/stream-reader.js';
 import type { RecordLocation, StreamHeader, XsRecord } from '../../model/types.js';
@@ -34,10 +36,8 @@ export interface HtmlReportOptions {
   label: string;
   /** Cut field values after this many bytes (0: all); the hex view always has every byte. */
   maxBytes: number;
-  /** Findings of `check`, or undefined when the checker is not available. */
-  findings?: Finding[] | undefined;
-  /** Why there are no findings (checker missing, stream not decodable as a whole). */
-  findingsNote?: string | undefined;
+  /** Run `check` in the same pass and mark its findings on their records (default true). */
+  check?: boolean;
   /** Filters preset in the page (from dump's --type, --path, --conn, --domid). */
   filter?: { types?: string[] | undefined; path?: string | undefined; conn?: number | undefined; domid?: number | undefined };
   /** Records per chunk and stream bytes per chunk (a chunk closes at whichever comes first). */
@@ -189,6 +189,8 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
   const { summary, handlers: summaryHandlers } = summaryCollector();
   const domains = new DomainTracker();
   const names = new SpanNames();
+  // check's rules see each record as it goes by, as `xsmig check` runs them.
+  let checker: StreamChecker | undefined;
   let header: StreamHeader | undefined;
   let chunk: IndexChunk | undefined;
   let details: unknown[] = [];
@@ -211,9 +213,11 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     onHeader: (h) => {
       header = h;
       summaryHandlers.onHeader(h);
+      if (o.check !== false) checker = new StreamChecker(h);
     },
     onRecord: (r, loc, bytes) => {
       summaryHandlers.onRecord(r, loc, bytes);
+      checker?.visit(r, loc);
       const domid = domains.domidOf(r);
       // A chunk covers consecutive bytes: close it when full (or, defensively, at a gap).
       if (chunk && (chunk.t.length >= chunkRecords || chunkEnd - chunk.offset >= chunkBytes || loc.offset !== chunkEnd)) flush();
@@ -247,12 +251,17 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     error = e;
   }
   flush();
+  let findings: Finding[] | undefined;
+  let findingsNote: string | undefined;
+  if (checker) {
+    findings = checker.finish({ length: trailing }).findings;
+    if (error) findingsNote = 'check saw only the records before the decode error';
+  } else findingsNote = o.check === false ? 'check was not run' : 'check did not run: the stream header does not decode';
 
   const summaryText = header ? renderSummary(summary, o.label, palette(false)).join('\n') : '';
   write(`<pre id="summary-text" hidden>${escapeHtml(summaryText)}</pre>\n`);
   const typeNames: Record<number, string> = {};
   for (const n of ALL_RECORD_TYPE_NAMES) typeNames[RecordType[n]] = n;
-  const findings = o.findings?.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null }));
   const config = {
     label: o.label,
     header: header ?? null,
@@ -262,8 +271,8 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     trailing,
     typeNames,
     spanNames: names.table,
-    findings: findings ?? null,
-    findingsNote: o.findingsNote ?? null,
+    findings: findings?.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null })) ?? null,
+    findingsNote: findingsNote ?? null,
     filter: o.filter ?? {},
     error: error ? { message: error.message, offset: error.offset, recordIndex: error.recordIndex } : null,
   };

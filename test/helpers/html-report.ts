@@ -1,0 +1,106 @@
+// Reading a `dump --html` page back in tests: its script elements, its config and its chunks
+// (base64 of gzip), decoded with node's own zlib, independently of the page script.
+
+import { gunzipSync } from 'node:zlib';
+import type { Stream } from '../../src/model/types.js';
+
+export interface ScriptTag {
+  open: string;
+  attrs: Record<string, string>;
+  content: string;
+}
+
+export function scriptTags(html: string): ScriptTag[] {
+  const out: ScriptTag[] = [];
+  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    const attrs: Record<string, string> = {};
+    for (const a of m[1]!.matchAll(/([a-z-]+)="([^"]*)"/g)) attrs[a[1]!] = a[2]!;
+    out.push({ open: `<script${m[1]}>`, attrs, content: m[2]! });
+  }
+  return out;
+}
+
+export interface IndexChunk {
+  first: number;
+  offset: number;
+  t: number[];
+  w: number[];
+  l: number[];
+  c: (number | null)[];
+  d: (number | null)[];
+  p: (string | null)[];
+  s: string[];
+  a: number[];
+}
+/** span: [start relative to the record, length, span name id, integer value] */
+export type SpanRow = [number, number, number, number | string | null];
+/** field: [label, value, meaning, flags, span indexes, messages?] */
+export type FieldRow = [string, string, string | null, number, number[], [string, string][]?];
+export interface RecordDetail {
+  s: SpanRow[];
+  f: FieldRow[];
+  a?: string[];
+  n?: number;
+}
+
+export interface ParsedReport {
+  config: {
+    label: string;
+    records: number;
+    chunks: number;
+    bytes: number;
+    spanNames: [string, string][];
+    findings: { rule: string; severity: string; message: string; recordIndex: number | null }[] | null;
+    findingsNote: string | null;
+    filter: Record<string, unknown>;
+    error: { message: string; offset: number; recordIndex: number } | null;
+    [k: string]: unknown;
+  };
+  chunks: { index: IndexChunk; detail: RecordDetail[]; bytes: Buffer }[];
+  script: string;
+}
+
+const unpack = (b64: string): Buffer => gunzipSync(Buffer.from(b64, 'base64'));
+
+export function parseReport(html: string): ParsedReport {
+  const tags = scriptTags(html);
+  const config = JSON.parse(tags.find((t) => t.attrs.id === 'xsmig-config')!.content);
+  const chunks: ParsedReport['chunks'] = [];
+  for (const t of tags.filter((x) => x.attrs.type === 'application/x-xsmig')) {
+    const k = Number(t.attrs['data-chunk']);
+    const c = (chunks[k] ??= {} as ParsedReport['chunks'][number]);
+    if (t.attrs['data-part'] === 'bytes') c.bytes = unpack(t.content);
+    else if (t.attrs['data-part'] === 'index') c.index = JSON.parse(unpack(t.content).toString('utf8'));
+    else c.detail = JSON.parse(unpack(t.content).toString('utf8'));
+  }
+  const script = tags.find((t) => t.open === '<script>')!.content;
+  return { config, chunks, script };
+}
+
+/** The detail and index entry of record `i`. */
+export function recordOf(r: ParsedReport, i: number): { detail: RecordDetail; chunk: ParsedReport['chunks'][number]; j: number } {
+  const chunk = r.chunks.find((c) => i >= c.index.first && i < c.index.first + c.index.t.length)!;
+  const j = i - chunk.index.first;
+  return { detail: chunk.detail[j]!, chunk, j };
+}
+
+export const HOSTILE_VALUE = '</script><script>window.__xss=1;alert(1)</script><img src=x onerror="window.__xss=2">';
+export const HOSTILE_PATH = '/evil</script><img src=x onerror=alert(3)>';
+
+/** A stream whose strings try to break out of the page: a node value, a path, a token, a quota name. */
+export function hostileStream(): Stream {
+  const latin1 = (s: string) => Buffer.from(s, 'latin1');
+  return {
+    header: { version: 2, byteOrder: 'little', reservedFlags: 0 },
+    records: [
+      { type: 'GLOBAL_DATA', rwSocketFd: -1, evtchnFd: -1 },
+      { type: 'CONNECTION_DATA', connId: 1, connType: 0, fields: 0, connSpec: { domid: 1, tdomid: 0x7ff4, evtchn: 3 }, outRespLen: 0, inData: new Uint8Array(), outData: new Uint8Array() },
+      { type: 'WATCH_DATA', connId: 1, wpath: '/evil', token: '<!--<script>alert(5)</script>' },
+      { type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 0 }], path: '/', value: new Uint8Array() },
+      { type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 1 }], path: '/evil', value: latin1(HOSTILE_VALUE) },
+      { type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 1 }], path: HOSTILE_PATH, value: latin1('<b>bold</b>') },
+      { type: 'DOMAIN_DATA', domainId: 1, features: 0, quotas: [{ name: '</script><b>q', value: 1 }] },
+      { type: 'END' },
+    ],
+  };
+}
