@@ -53,10 +53,10 @@ describe('dump --html markup with hostile values', () => {
   it('has only its own script elements: data chunks, the config and the page script', () => {
     const tags = scriptTags(html);
     expect(parsed.config.chunks).toBe(3); // 8 records, 3 per chunk
-    expect(tags).toHaveLength(3 * parsed.config.chunks + 2);
+    expect(tags).toHaveLength(3 * parsed.config.chunks + 3);
     expect((html.match(/<script\b/gi) ?? []).length).toBe(tags.length);
     for (const t of tags) {
-      expect(t.open).toMatch(/^<script( type="application\/x-xsmig" data-part="(index|detail|bytes)" data-chunk="\d+"| type="application\/json" id="xsmig-config")?>$/);
+      expect(t.open).toMatch(/^<script( type="application\/x-xsmig" data-part="(index|detail|bytes)" data-chunk="\d+"| type="application\/x-xsmig" data-part="findings"| type="application\/json" id="xsmig-config")?>$/);
       if (t.attrs.type === 'application/x-xsmig') expect(t.content).toMatch(/^[A-Za-z0-9+/=]+$/);
     }
   });
@@ -164,7 +164,26 @@ describe('dump --html content', () => {
     expect(check.findings.length).toBeGreaterThan(0);
     expect(p.config.findings!.map((f) => [f.rule, f.recordIndex])).toEqual(check.findings.map((f: { rule: string; recordIndex?: number }) => [f.rule, f.recordIndex ?? null]));
     expect(p.config.findings!.some((f) => f.recordIndex !== null)).toBe(true);
-    expect(parseReport(report(depth, { check: false }).html).config.findings).toBeNull();
+    // all of them also as compact marks (record, rule, severity)
+    const sev = { error: 3, warning: 2, info: 1 } as Record<string, number>;
+    expect(p.marks!.r.map((r, k) => [r, p.marks!.rules[p.marks!.k[k]!]![0], p.marks!.s[k]])).toEqual(
+      check.findings.map((f: { rule: string; severity: string; recordIndex?: number }) => [f.recordIndex ?? -1, f.rule, sev[f.severity]]));
+    expect(p.config.findingsTotal).toBe(check.findings.length);
+    const unchecked = parseReport(report(depth, { check: false }).html);
+    expect(unchecked.config.findings).toBeNull();
+    expect(unchecked.marks).toBeUndefined();
+  });
+
+  it('a stream broken throughout: every finding marked, messages for the first 5000 only', () => {
+    // 6000 nodes whose parent never appears: one error each
+    const s = hostileStream();
+    const nodes = Array.from({ length: 6000 }, (_, i) => ({ type: 'NODE_DATA' as const, connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 0 }], path: `/orphan/${i}/x`, value: new Uint8Array() }));
+    s.records.splice(4, 0, ...nodes);
+    const p = parseReport(report(encodeStream(s)).html);
+    expect(p.config.findingsTotal).toBeGreaterThan(6000);
+    expect(p.config.findings).toHaveLength(5000);
+    expect(p.marks!.r).toHaveLength(p.config.findingsTotal!);
+    expect(p.marks!.r.filter((r) => r >= 4 && r < 6004).length).toBeGreaterThanOrEqual(6000);
   });
 
   it('points nowhere outside the file', () => {

@@ -51,12 +51,15 @@ export interface ParsedReport {
     bytes: number;
     spanNames: [string, string][];
     findings: { rule: string; severity: string; message: string; recordIndex: number | null }[] | null;
+    findingsTotal: number | null;
     findingsNote: string | null;
     filter: Record<string, unknown>;
     error: { message: string; offset: number; recordIndex: number } | null;
     [k: string]: unknown;
   };
   chunks: { index: IndexChunk; detail: RecordDetail[]; bytes: Buffer }[];
+  /** Every finding as record (-1: none), rule (into rules) and severity (3 error, 2 warning, 1 info). */
+  marks?: { r: number[]; k: number[]; s: number[]; rules: [string, string][] };
   script: string;
 }
 
@@ -66,7 +69,9 @@ export function parseReport(html: string): ParsedReport {
   const tags = scriptTags(html);
   const config = JSON.parse(tags.find((t) => t.attrs.id === 'xsmig-config')!.content);
   const chunks: ParsedReport['chunks'] = [];
-  for (const t of tags.filter((x) => x.attrs.type === 'application/x-xsmig')) {
+  const findings = tags.find((x) => x.attrs['data-part'] === 'findings');
+  const marks = findings ? JSON.parse(unpack(findings.content).toString('utf8')) : undefined;
+  for (const t of tags.filter((x) => x.attrs.type === 'application/x-xsmig' && x.attrs['data-chunk'] !== undefined)) {
     const k = Number(t.attrs['data-chunk']);
     const c = (chunks[k] ??= {} as ParsedReport['chunks'][number]);
     if (t.attrs['data-part'] === 'bytes') c.bytes = unpack(t.content);
@@ -74,7 +79,7 @@ export function parseReport(html: string): ParsedReport {
     else c.detail = JSON.parse(unpack(t.content).toString('utf8'));
   }
   const script = tags.find((t) => t.open === '<script>')!.content;
-  return { config, chunks, script };
+  return { config, chunks, marks, script };
 }
 
 /** The detail and index entry of record `i`. */

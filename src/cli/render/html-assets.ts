@@ -161,7 +161,7 @@ async function unpack(node) {
 async function unpackJson(node) { return JSON.parse(new TextDecoder().decode(await unpack(node))); }
 
 async function loadIndex() {
-  for (const node of document.querySelectorAll('script[type="application/x-xsmig"]')) {
+  for (const node of document.querySelectorAll('script[type="application/x-xsmig"][data-chunk]')) {
     const k = Number(node.dataset.chunk);
     (chunkParts[k] = chunkParts[k] || {})[node.dataset.part] = node;
   }
@@ -540,23 +540,29 @@ function setupTypes() {
   if (CFG.filter.path !== undefined && CFG.filter.path !== null) $('f-path').value = CFG.filter.path;
 }
 
-function setupFindings() {
+async function setupFindings() {
   const title = $('findings-title'), out = $('findings-list');
   if (CFG.findings === null) {
     title.textContent = 'Findings: not available';
     out.textContent = CFG.findingsNote || 'the checker did not run';
     return;
   }
+  // Every finding as record, rule and severity; the first ones also with their message.
+  const m = await unpackJson(document.querySelector('script[type="application/x-xsmig"][data-part="findings"]'));
+  const NAMES = ['', 'info', 'warning', 'error'];
   const counts = { error: 0, warning: 0, info: 0 };
-  for (const f of CFG.findings) {
-    counts[f.severity] = (counts[f.severity] || 0) + 1;
-    if (f.recordIndex !== null) {
-      if (!findingsBy.has(f.recordIndex)) findingsBy.set(f.recordIndex, []);
-      findingsBy.get(f.recordIndex).push(f);
-    }
+  for (let k = 0; k < m.r.length; k++) {
+    const severity = NAMES[m.s[k]];
+    counts[severity]++;
+    if (m.r[k] < 0) continue;
+    const rule = m.rules[m.k[k]];
+    const full = CFG.findings[k];
+    const f = full || { rule: rule[0], severity, message: rule[1] + ' (message not in this page: xsmig check lists every one)', recordIndex: m.r[k] };
+    if (!findingsBy.has(m.r[k])) findingsBy.set(m.r[k], []);
+    findingsBy.get(m.r[k]).push(f);
   }
-  title.textContent = 'Findings: ' + counts.error + ' errors, ' + counts.warning + ' warnings, ' + counts.info + ' notes';
-  if (!CFG.findings.length) out.textContent = 'check found nothing to report';
+  title.textContent = 'Findings: ' + counts.error + ' errors, ' + counts.warning + ' warnings, ' + counts.info + ' notes' + (CFG.findingsNote ? ' (' + CFG.findingsNote + ')' : '');
+  if (!CFG.findingsTotal) out.textContent = 'check found nothing to report';
   const LIMIT = 2000;
   for (const f of CFG.findings.slice(0, LIMIT)) {
     const line = el('div', 'finding' + (f.recordIndex !== null ? ' link' : ''));
@@ -564,7 +570,7 @@ function setupFindings() {
     if (f.recordIndex !== null) line.addEventListener('click', () => select(f.recordIndex, true));
     out.appendChild(line);
   }
-  if (CFG.findings.length > LIMIT) out.appendChild(el('div', 'finding', (CFG.findings.length - LIMIT) + ' more (xsmig check lists them all)'));
+  if (CFG.findingsTotal > LIMIT) out.appendChild(el('div', 'finding', (CFG.findingsTotal - LIMIT) + ' more: the list marks them on their records, and xsmig check lists every one'));
 }
 
 async function main() {
@@ -580,12 +586,12 @@ async function main() {
   }
   wire();
   await loadIndex();
-  setupFindings();
+  await setupFindings();
   setupTypes();
   const h = CFG.header;
   $('headline').textContent = (h ? 'version ' + h.version + ', ' + h.byteOrder + '-endian records' + (h.reservedFlags ? ', reserved flags 0x' + h.reservedFlags.toString(16) : '') + ' \u00b7 ' : '') +
     N + ' records \u00b7 ' + CFG.bytes + ' bytes' + (CFG.trailing ? ' (' + CFG.trailing + ' after END)' : '') +
-    (CFG.findings ? ' \u00b7 ' + CFG.findings.length + ' findings' : '');
+    (CFG.findingsTotal !== null ? ' \u00b7 ' + CFG.findingsTotal + ' findings' : '');
   applyFilters();
   const m = /^#r(\d+)$/.exec(location.hash);
   const want = m ? Number(m[1]) : shown.length ? shown[0] : 0;

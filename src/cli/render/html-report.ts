@@ -18,7 +18,7 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { StreamChecker, type Finding } from '../../check/index.js';
+import { RULES, StreamChecker, type Finding } from '../../check/index.js';
 import { recordAnomalies } from '../../model/anomalies.js';
 import { StreamReader } from '../../model/stream-reader.js';
 import type { RecordLocation, StreamHeader, XsRecord } from '../../model/types.js';
@@ -72,6 +72,13 @@ interface IndexChunk {
 }
 
 const DESC_MAX = 160;
+/**
+ * Findings embedded with their whole message; past this many (a stream broken throughout can
+ * have one per record) the others come as record, rule and severity only, and the page shows
+ * the rule's summary for them.
+ */
+const FULL_FINDINGS = 5000;
+const SEVERITY_CODE = { error: 3, warning: 2, info: 1 } as const;
 
 function cut(s: string): string {
   return s.length > DESC_MAX ? `${s.slice(0, DESC_MAX)}...` : s;
@@ -258,6 +265,20 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     if (error) findingsNote = 'check saw only the records before the decode error';
   } else findingsNote = o.check === false ? 'check was not run' : 'check did not run: the stream header does not decode';
 
+  // Every finding as (record, rule, severity) in one compressed part; messages for the first ones.
+  if (findings) {
+    const rules = new Map<string, number>();
+    const marks = { r: [] as number[], k: [] as number[], s: [] as number[] };
+    for (const f of findings) {
+      let k = rules.get(f.rule);
+      if (k === undefined) rules.set(f.rule, (k = rules.size));
+      marks.r.push(f.recordIndex ?? -1);
+      marks.k.push(k);
+      marks.s.push(SEVERITY_CODE[f.severity]);
+    }
+    write(`<script type="application/x-xsmig" data-part="findings">${b64gz(JSON.stringify({ ...marks, rules: [...rules.keys()].map((id) => [id, RULES.get(id)?.summary ?? '']) }))}</script>\n`);
+  }
+
   const summaryText = header ? renderSummary(summary, o.label, palette(false)).join('\n') : '';
   write(`<pre id="summary-text" hidden>${escapeHtml(summaryText)}</pre>\n`);
   const typeNames: Record<number, string> = {};
@@ -271,7 +292,8 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     trailing,
     typeNames,
     spanNames: names.table,
-    findings: findings?.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null })) ?? null,
+    findings: findings?.slice(0, FULL_FINDINGS).map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null })) ?? null,
+    findingsTotal: findings?.length ?? null,
     findingsNote: findingsNote ?? null,
     filter: o.filter ?? {},
     error: error ? { message: error.message, offset: error.offset, recordIndex: error.recordIndex } : null,
