@@ -76,10 +76,33 @@ export function parseReport(html: string): ParsedReport {
     const c = (chunks[k] ??= {} as ParsedReport['chunks'][number]);
     if (t.attrs['data-part'] === 'bytes') c.bytes = unpack(t.content);
     else if (t.attrs['data-part'] === 'index') c.index = JSON.parse(unpack(t.content).toString('utf8'));
-    else c.detail = JSON.parse(unpack(t.content).toString('utf8'));
+    else c.detail = JSON.parse(unpack(t.content).toString('utf8')).map((d: Parameters<typeof expand>[0]) => expand(d, config));
   }
   const script = tags.find((t) => t.open === '<script>')!.content;
   return { config, chunks, marks, script };
+}
+
+/** A record's details as the page script expands them (test's own reading of html-report.ts's compaction). */
+function expand(d: { s: (number | string)[][]; o?: number[]; f: unknown[][]; a?: string[]; n?: number }, config: ParsedReport['config']): RecordDetail {
+  let at = 0;
+  const s = d.s.map((x, k): SpanRow => {
+    const start = d.o ? d.o[k]! : at;
+    at = start + (x[0] as number);
+    return [start, x[0] as number, x[1] as number, x.length > 2 ? (x[2] as number | string) : null];
+  });
+  const f = d.f.map((x): FieldRow => {
+    const spans = typeof x[4] === 'number' ? [x[4]] : (x[4] as number[]);
+    const label = typeof x[0] === 'number' ? config.spanNames[x[0]]![0] : (x[0] as string);
+    const value = x[1] === 0 ? String(s[spans[0]!]![3]) : (x[1] as string);
+    const meaning = typeof x[2] === 'number' ? (x[2] ? (config.meanings as string[])[x[2]]! : null) : (x[2] as string);
+    const row: FieldRow = [label, value, meaning, x[3] as number, spans];
+    if (x[5]) row.push(x[5] as [string, string][]);
+    return row;
+  });
+  const out: RecordDetail = { s, f };
+  if (d.a) out.a = d.a;
+  if (d.n) out.n = d.n;
+  return out;
 }
 
 /** The detail and index entry of record `i`. */

@@ -165,19 +165,24 @@ async function loadIndex() {
     const k = Number(node.dataset.chunk);
     (chunkParts[k] = chunkParts[k] || {})[node.dataset.part] = node;
   }
-  for (let k = 0; k < chunkParts.length; k++) {
-    const c = await unpackJson(chunkParts[k].index);
-    chunkFirst[k] = c.first;
-    chunkOffset[k] = c.offset;
-    let o = c.offset;
-    for (let j = 0; j < c.t.length; j++) {
-      const i = c.first + j;
-      typeCode[i] = c.t[j]; off[i] = o; wlen[i] = c.w[j]; declLen[i] = c.l[j]; o += c.w[j];
-      conn[i] = c.c[j] === null ? -1 : c.c[j];
-      dom[i] = c.d[j] === null ? -1 : c.d[j];
-      paths[i] = c.p[j]; descs[i] = c.s[j]; anomalous[i] = c.a[j]; chunkOf[i] = k;
-    }
-    if (k % 8 === 7) { $('headline').textContent = 'loading the record index: ' + (k + 1) + ' of ' + chunkParts.length + ' chunks'; await new Promise((r) => setTimeout(r, 0)); }
+  // Unpacked a batch at a time (the browser inflates them in parallel), filled in order.
+  const BATCH = 32;
+  for (let b = 0; b < chunkParts.length; b += BATCH) {
+    const batch = await Promise.all(chunkParts.slice(b, b + BATCH).map((p) => unpackJson(p.index)));
+    batch.forEach((c, n) => {
+      const k = b + n;
+      chunkFirst[k] = c.first;
+      chunkOffset[k] = c.offset;
+      let o = c.offset;
+      for (let j = 0; j < c.t.length; j++) {
+        const i = c.first + j;
+        typeCode[i] = c.t[j]; off[i] = o; wlen[i] = c.w[j]; declLen[i] = c.l[j]; o += c.w[j];
+        conn[i] = c.c[j] === null ? -1 : c.c[j];
+        dom[i] = c.d[j] === null ? -1 : c.d[j];
+        paths[i] = c.p[j]; descs[i] = c.s[j]; anomalous[i] = c.a[j]; chunkOf[i] = k;
+      }
+    });
+    $('headline').textContent = 'loading the record index: ' + Math.min(chunkParts.length, b + BATCH) + ' of ' + chunkParts.length + ' chunks';
   }
 }
 
@@ -318,6 +323,27 @@ function spanAt(rel) {
   return -1;
 }
 
+/**
+ * A record's details as html-report.ts compacts them (see recordDetail there), expanded to
+ * spans [start, length, name id, value] and fields [label, value, meaning, flags, spans, messages].
+ */
+function expand(d) {
+  let at = 0;
+  const spans = d.s.map((x, k) => {
+    const start = d.o ? d.o[k] : at;
+    at = start + x[0];
+    return [start, x[0], x[1], x.length > 2 ? x[2] : null];
+  });
+  const fields = d.f.map((x) => {
+    const list = typeof x[4] === 'number' ? [x[4]] : x[4];
+    const label = typeof x[0] === 'number' ? CFG.spanNames[x[0]][0] : x[0];
+    const value = x[1] === 0 ? String(spans[list[0]][3]) : x[1];
+    const meaning = typeof x[2] === 'number' ? (x[2] ? CFG.meanings[x[2]] : null) : x[2];
+    return [label, value, meaning, x[3], list, x[5] || null];
+  });
+  return { s: spans, f: fields, a: d.a, n: d.n };
+}
+
 async function select(i, scrollList) {
   if (!(i >= 0 && i < N)) return;
   cur = i;
@@ -326,7 +352,7 @@ async function select(i, scrollList) {
   try { history.replaceState(null, '', '#r' + i); } catch (e) { /* some file: pages refuse it: only the address is lost */ }
   const ch = await loadChunk(chunkOf[i]);
   if (cur !== i) return;
-  const d = ch.detail[i - ch.first];
+  const d = expand(ch.detail[i - ch.first]);
   const start = off[i] - ch.offset;
   det = { i, base: off[i], bytes: ch.bytes.subarray(start, start + wlen[i]), spans: d.s, fields: d.f, anomalies: d.a || [], nonCanonicalLen: d.n };
   det.spanField = new Int32Array(d.s.length).fill(-1);
@@ -596,6 +622,10 @@ async function main() {
   const m = /^#r(\d+)$/.exec(location.hash);
   const want = m ? Number(m[1]) : shown.length ? shown[0] : 0;
   document.body.dataset.ready = '1';
+  window.addEventListener('hashchange', () => {
+    const h = /^#r(\d+)$/.exec(location.hash);
+    if (h && Number(h[1]) !== cur) select(Number(h[1]), true);
+  });
   if (N) await select(want, true);
 }
 

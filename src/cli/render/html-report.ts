@@ -139,20 +139,58 @@ class SpanNames {
   }
 }
 
-/** The field details of one record as the page reads them (see the page script: select). */
-function recordDetail(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder, maxBytes: number, names: SpanNames, anomalies: string[]): unknown {
+/** Meanings by number (from 1; 0 is none); past a bound (they are few in practice) kept inline. */
+class Meanings {
+  readonly table: string[] = [''];
+  private readonly ids = new Map<string, number>();
+  ref(m: string | undefined): number | string {
+    if (m === undefined) return 0;
+    let id = this.ids.get(m);
+    if (id === undefined) {
+      if (this.table.length >= 50_000) return m;
+      id = this.table.length;
+      this.table.push(m);
+      this.ids.set(m, id);
+    }
+    return id;
+  }
+}
+
+/**
+ * The field details of one record as the page reads them (the page script's `expand` undoes the
+ * compaction). A large stream has a million of these, so repeated text goes by number:
+ *   s: spans, each [length, span name id (SpanNames), integer value if any], one after another
+ *      from the record's first byte (o: their starts, only if they ever leave a gap);
+ *   f: fields, each [label, value, meaning, flags, spans, messages?]: label a span name id when
+ *      it is the label of its first span; value 0 when it is that span's integer as text;
+ *      meaning a Meanings id (0 none) or the text; flags 1 warn, 2 note; spans one index or a
+ *      list; messages [kind, rest] lines of pending wire messages.
+ */
+function recordDetail(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order: ByteOrder, maxBytes: number, names: SpanNames, meanings: Meanings, anomalies: string[]): unknown {
   const spans = recordSpans(r, loc, bytes, order);
   const fields = recordFields(r, loc, bytes, order, maxBytes, spans);
-  const d: Record<string, unknown> = {
-    // span: [start relative to the record, length, name id (SpanNames), integer value or null]
-    s: spans.map((s) => [s.start - loc.offset, s.end - s.start, names.id(spanLabel(s), s.doc), s.value === undefined ? null : typeof s.value === 'bigint' ? s.value.toString() : s.value]),
-    // field: [label, value, meaning, 1 warn | 2 note, span indexes, messages [kind, rest]]
-    f: fields.filter((f) => f.only !== 'text').map((f) => {
-      const row: unknown[] = [f.label, f.value, f.meaning ?? null, (f.warn ? 1 : 0) | (f.note ? 2 : 0), f.spans];
-      if (f.messages) row.push(f.messages.map((m) => [m.kind, m.rest]));
-      return row;
-    }),
-  };
+  const ids: number[] = [];
+  let contiguous = true;
+  const s = spans.map((sp, k) => {
+    if (sp.start !== (k === 0 ? loc.offset : spans[k - 1]!.end)) contiguous = false;
+    const id = names.id(spanLabel(sp), sp.doc);
+    ids.push(id);
+    if (sp.value === undefined) return [sp.end - sp.start, id];
+    return [sp.end - sp.start, id, typeof sp.value === 'bigint' ? sp.value.toString() : sp.value];
+  });
+  const f: unknown[] = [];
+  for (const field of fields) {
+    if (field.only === 'text') continue;
+    const first = field.spans[0];
+    const label = first !== undefined && names.table[ids[first]!]![0] === field.label ? ids[first]! : field.label;
+    const intValue = field.spans.length === 1 ? spans[first!]!.value : undefined;
+    const value = intValue !== undefined && field.value === intValue.toString() ? 0 : field.value;
+    const row: unknown[] = [label, value, meanings.ref(field.meaning), (field.warn ? 1 : 0) | (field.note ? 2 : 0), field.spans.length === 1 ? first : field.spans];
+    if (field.messages) row.push(field.messages.map((m) => [m.kind, m.rest]));
+    f.push(row);
+  }
+  const d: Record<string, unknown> = { s, f };
+  if (!contiguous) d.o = spans.map((sp) => sp.start - loc.offset);
   if (anomalies.length) d.a = anomalies;
   if (r.len !== undefined) d.n = 1;
   return d;
@@ -173,7 +211,7 @@ function scriptHash(script: string): string {
  * writing is one chunk of records plus what `info` keeps (connections and domains).
  */
 export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: (s: string) => void): HtmlReportResult {
-  const chunkRecords = o.chunkRecords ?? 2048;
+  const chunkRecords = o.chunkRecords ?? 1024;
   const chunkBytes = o.chunkBytes ?? 256 << 10;
   const script = reportScript(globToRegExp.toString());
   if (/<\/script/i.test(script) || /<!--/.test(script)) throw new Error('report script must not contain </script or <!--');
@@ -196,11 +234,13 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
   const { summary, handlers: summaryHandlers } = summaryCollector();
   const domains = new DomainTracker();
   const names = new SpanNames();
+  const meanings = new Meanings();
   // check's rules see each record as it goes by, as `xsmig check` runs them.
   let checker: StreamChecker | undefined;
   let header: StreamHeader | undefined;
   let chunk: IndexChunk | undefined;
-  let details: unknown[] = [];
+  // Each record's details as JSON text at once: short-lived objects die young (less GC work).
+  let details: string[] = [];
   let chunkEnd = 0;
   let chunks = 0;
   let records = 0;
@@ -210,7 +250,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     if (!chunk) return;
     const n = chunks++;
     write(`<script type="application/x-xsmig" data-part="index" data-chunk="${n}">${b64gz(JSON.stringify(chunk))}</script>\n`);
-    write(`<script type="application/x-xsmig" data-part="detail" data-chunk="${n}">${b64gz(JSON.stringify(details))}</script>\n`);
+    write(`<script type="application/x-xsmig" data-part="detail" data-chunk="${n}">${b64gz(`[${details.join(',')}]`)}</script>\n`);
     write(`<script type="application/x-xsmig" data-part="bytes" data-chunk="${n}">${b64gz(input.subarray(chunk.offset, chunkEnd))}</script>\n`);
     chunk = undefined;
     details = [];
@@ -238,7 +278,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
       chunk.s.push(recordDescription(r));
       const anomalies = recordAnomalies(r, loc).map((a) => a.message);
       chunk.a.push(anomalies.length ? 1 : 0);
-      details.push(recordDetail(r, loc, bytes, header!.byteOrder, o.maxBytes, names, anomalies));
+      details.push(JSON.stringify(recordDetail(r, loc, bytes, header!.byteOrder, o.maxBytes, names, meanings, anomalies)));
       chunkEnd = loc.offset + loc.wireLen;
       records++;
     },
@@ -292,6 +332,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     trailing,
     typeNames,
     spanNames: names.table,
+    meanings: meanings.table,
     findings: findings?.slice(0, FULL_FINDINGS).map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null })) ?? null,
     findingsTotal: findings?.length ?? null,
     findingsNote: findingsNote ?? null,
