@@ -229,3 +229,19 @@ describe('dump of pending data', () => {
     expect(r.stdout).toContain('WATCH_EVENT req-id 0 tx-id 0 len 6: "/a\\000t1\\000"');
   });
 });
+
+describe('dump of odd records', () => {
+  it('an unknown record type: body shown once; --hex never prints a raw DEL byte', async () => {
+    const { encodeStream } = await import('../src/model/encode.js');
+    const bytes = encodeStream({
+      header: { version: 2, byteOrder: 'little', reservedFlags: 0 },
+      records: [{ type: 'UNKNOWN', typeCode: 42, body: Buffer.from([0x7f, 0x41, 0x42, 0x43, 0, 0, 0, 0]) }, { type: 'END' }],
+    });
+    const r = runCli(['dump', '--hex', '-'], { input: Buffer.from(bytes) });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('#0 @16 (0x10) type 0x2a len 8');
+    expect(r.stdout.match(/^ {2}body: /gm)).toHaveLength(1);
+    expect(r.stdout).not.toContain('\x7f');
+    expect(r.stdout).toMatch(/00000018: 7f 41 42 43 00 00 00 00 +\.ABC\.\.\.\. +body/);
+  });
+});

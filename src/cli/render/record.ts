@@ -224,8 +224,7 @@ export function recordFields(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
       } else if (key === 'dataPad') {
         field(s.name, Buffer.from(v).toString('hex'), 'not zero', [si]);
       } else if (r.type === 'UNKNOWN' && key === 'body') {
-        // dump prints the body twice (here and with its note below); the report once.
-        field(s.name, showBytes(v, maxBytes), undefined, [si], { only: 'text' });
+        // shown once, with its note, after the fields
       } else {
         field(s.name, showBytes(v, maxBytes), key === 'value' ? `${v.length} byte${v.length === 1 ? '' : 's'}` : undefined, [si]);
       }
@@ -302,7 +301,8 @@ export function hexLines(spans: Span[], bytes: Uint8Array, base: number, c: Pale
     const chunk = Buffer.from(bytes.buffer, bytes.byteOffset + (s.start - base), shown);
     const text = hexy(chunk, { bytesPerLine: 16, bytesPerGroup: 1, showAddress: true, displayOffset: s.start, annotate: 'ascii', caps: 'lower' });
     for (const line of text.replace(/\n$/, '').split('\n')) {
-      out.push(`    ${c.dim(line.trimEnd().padEnd(76))}  ${spanLabel(s)}`);
+      // hexy's text column passes DEL (0x7f) through; never send a control byte to a terminal.
+      out.push(`    ${c.dim(line.replace(/\x7f/g, '.').trimEnd().padEnd(76))}  ${spanLabel(s)}`);
     }
     if (shown < size) out.push(`    ${c.dim(`... ${size - shown} more bytes of ${spanLabel(s)} (--max-bytes 0 shows all)`)}`);
   }
