@@ -13,7 +13,9 @@ const TEXT_OR_HEX = new Set(['value', 'inData', 'outData']);
 /** Byte fields always shown as hex. */
 const HEX_ONLY = new Set(['padding', 'dataPad', 'body', 'raw']);
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value and must come back with it (by default
+// TextDecoder drops it, and the JSON form would lose three bytes).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Printable text: valid UTF-8 with no control characters other than tab, CR, LF. */
 export function printableText(b: Uint8Array): string | undefined {

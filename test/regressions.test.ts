@@ -1,0 +1,32 @@
+// Bugs found by the property tests and the fuzzer, one test each, on hand-built inputs.
+
+import { describe, expect, it } from 'vitest';
+import { decodeStream } from '../src/model/decode.js';
+import { encodeStream } from '../src/model/encode.js';
+import { printableText, streamFromJson, streamToJson } from '../src/model/json.js';
+
+const hex = (h: string) => Buffer.from(h.replace(/\s+|#[^\n]*/g, ''), 'hex');
+
+describe('JSON form keeps a value that starts with a UTF-8 byte order mark', () => {
+  // Found by test/properties.test.ts: TextDecoder drops a leading BOM unless told not to.
+  const stream = hex(`
+    78656e73746f7265 00000002 00000000   # "xenstore", version 2, flags 0 (little-endian)
+    05000000 20000000                    # NODE_DATA, len 32 (27-byte body + 5 padding)
+    00000000 00000000                    # conn-id 0, tx-id 0
+    0200 0500 0000 0100                  # path-len 2, value-len 5, access 0, perm-count 1
+    6e 00 0000                           # perm 'n', flags 0, domid 0
+    2f00                                 # path "/"
+    efbbbf 6869                          # value: U+FEFF "hi"
+    0000000000                           # padding to 32
+    00000000 00000000                    # END
+  `);
+
+  it('shows the value as text with its U+FEFF', () => {
+    expect(printableText(hex('efbbbf6869'))).toBe('\uFEFFhi');
+  });
+
+  it('round-trips through the JSON text byte for byte', () => {
+    const json = JSON.parse(JSON.stringify(streamToJson(decodeStream(stream))));
+    expect(Buffer.from(encodeStream(streamFromJson(json))).equals(stream)).toBe(true);
+  });
+});
