@@ -30,3 +30,21 @@ describe('JSON form keeps a value that starts with a UTF-8 byte order mark', () 
     expect(Buffer.from(encodeStream(streamFromJson(json))).equals(stream)).toBe(true);
   });
 });
+
+describe('reserved header flag bit 31 reads as a positive number', () => {
+  // Found by test/properties.test.ts: `flags & ~1` is a signed 32-bit result in JavaScript,
+  // so a model built with reservedFlags 0x80000000 came back as -2147483648.
+  const stream = hex(`
+    78656e73746f7265 00000001 80000000   # "xenstore", version 1, flags: bit 31 set, little-endian
+    00000000 00000000                    # END
+  `);
+
+  it('decodes to 0x80000000', () => {
+    expect(decodeStream(stream).header.reservedFlags).toBe(0x80000000);
+  });
+
+  it('a model holding 0x80000000 comes back equal', () => {
+    const s = { header: { version: 1, byteOrder: 'big' as const, reservedFlags: 0x80000000 }, records: [{ type: 'END' as const }] };
+    expect(decodeStream(encodeStream(s)).header).toEqual(s.header);
+  });
+});
