@@ -24,6 +24,7 @@ import type { Stream, XsRecord } from '../src/model/types.js';
 import type { ByteOrder } from '../src/wire/constants.js';
 import { BinaryWriter } from '../src/wire/writer.js';
 import { comparable, hex } from './helpers/model-eq.js';
+import { firstBrokenRule, parentOf } from './helpers/stream-rules.js';
 
 const SEED = Number(process.env.XSMIG_SEED ?? 20261122);
 const ORDERS: ByteOrder[] = ['little', 'big'];
@@ -151,96 +152,6 @@ describe('stream properties', () => {
 
 // ---------------------------------------------------------------------------------------------
 // The stream arbitrary's promise, checked by rules stated independently of the generator.
-
-function parentOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
-function isAncestorOrSelf(a: string, b: string): boolean {
-  return a === b || a === '/' || b.startsWith(`${a}/`);
-}
-
-/** Returns the first rule a stream breaks, or undefined. */
-function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefined {
-  const recs = s.records;
-  if (s.header.reservedFlags !== 0 || s.trailing) return 'header flags or trailing bytes';
-  if (recs.at(-1)?.type !== 'END' || recs.filter((r) => r.type === 'END').length !== 1) return 'END last and only once';
-  if (recs[0]?.type !== 'GLOBAL_DATA') return 'GLOBAL_DATA first';
-  const conns = new Map<number, XsRecord>();
-  const txs = new Set<string>();
-  const ringDomains = new Set<number>();
-  const owners = new Set<number>();
-  const committed = new Set<string>();
-  const domainData = new Set<number>();
-  let lastTreePath: string | undefined;
-  for (const [i, r] of recs.entries()) {
-    for (const k of ['len', 'padding', 'unterminated', 'pad', 'dataPad']) if (k in r) return `#${i}: extra ${k}`;
-    switch (r.type) {
-      case 'UNKNOWN':
-        return `#${i}: unknown record`;
-      case 'CONNECTION_DATA':
-        if (r.connId === 0 || conns.has(r.connId)) return `#${i}: conn-id zero or repeated`;
-        if (r.outRespLen > r.outData.length) return `#${i}: out-resp-len beyond out-data`;
-        conns.set(r.connId, r);
-        if (r.connType === 0) {
-          const d = (r.connSpec as { domid: number }).domid;
-          if (ringDomains.has(d)) return `#${i}: two ring connections for domain ${d}`;
-          ringDomains.add(d);
-        }
-        break;
-      case 'WATCH_DATA_EXTENDED':
-        if (s.header.version < 2) return `#${i}: WATCH_DATA_EXTENDED in version 1`;
-      // fall through
-      case 'WATCH_DATA':
-        if (!conns.has(r.connId)) return `#${i}: watch before its connection`;
-        break;
-      case 'TRANSACTION_DATA':
-        if (!conns.has(r.connId)) return `#${i}: transaction before its connection`;
-        txs.add(`${r.connId}/${r.txId}`);
-        break;
-      case 'NODE_DATA':
-        if (r.perms.length === 0) return `#${i}: node without owner`;
-        if (r.connId !== 0) {
-          if (!txs.has(`${r.connId}/${r.txId}`)) return `#${i}: transaction node before its transaction`;
-          break;
-        }
-        if (r.path.startsWith('@')) {
-          if (r.path !== '@releaseDomain' && r.path !== '@introduceDomain') return `#${i}: unknown special node`;
-        } else if (r.path === '/') {
-          if (lastTreePath !== undefined) return `#${i}: / not first`;
-        } else {
-          const parent = parentOf(r.path);
-          if (!committed.has(parent)) return `#${i}: ${r.path} before its parent`;
-          // Pre-order: the parent is the previous tree node or one of its ancestors.
-          if (!lastTreePath || !isAncestorOrSelf(parent, lastTreePath)) return `#${i}: ${r.path} not in pre-order`;
-        }
-        if (committed.has(r.path)) return `#${i}: ${r.path} twice`;
-        committed.add(r.path);
-        if (!r.path.startsWith('@')) lastTreePath = r.path;
-        owners.add(r.perms[0]!.domid);
-        break;
-      case 'DOMAIN_DATA':
-        if (domainData.has(r.domainId)) return `#${i}: two DOMAIN_DATA for ${r.domainId}`;
-        if (!ringDomains.has(r.domainId) && !owners.has(r.domainId)) return `#${i}: DOMAIN_DATA for domain ${r.domainId}, neither connected nor owning a node`;
-        if (s.header.version < 2 && r.features !== 0) return `#${i}: features in version 1`;
-        domainData.add(r.domainId);
-        break;
-      default:
-        break;
-    }
-  }
-  if (!committed.has('/') || !committed.has('@releaseDomain') || !committed.has('@introduceDomain')) return 'missing / or a special node';
-  // Every `len` a multiple of 8 (what xenstored's reader needs).
-  const little = s.header.byteOrder === 'little';
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 16, n = 0; n < recs.length; n++) {
-    const len = view.getUint32(at + 4, little);
-    if (len % 8) return `record #${n}: len ${len} not padded`;
-    at += 8 + len;
-  }
-  return undefined;
-}
 
 describe('the stream arbitrary keeps its promise', () => {
   it('canonical streams obey every ordering and version rule', () => {

@@ -6,8 +6,9 @@ import { treeCommand } from './tree.js';
 import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
 import { diffCommand } from './diff.js';
+import { genCommand } from './gen.js';
 
 import type { CommandModule } from 'yargs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, convertCommand, diffCommand, decodeCommand, encodeCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, convertCommand, diffCommand, decodeCommand, encodeCommand, genCommand];
