@@ -797,3 +797,6 @@ export function streamBytesArbitrary(o: StreamArbitraryOptions = {}): Arbitrary<
 }
 
 export { fc };
+
+// The large realistic streams of `xsmig gen --size/--nodes`, for benchmarks and load tests.
+export { generateRealistic, type RealisticOptions, type RealisticSummary } from './realistic.js';

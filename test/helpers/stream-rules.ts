@@ -41,9 +41,8 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
         }
         break;
       case 'WATCH_DATA_EXTENDED':
-        if (s.header.version < 2) return `#${i}: WATCH_DATA_EXTENDED in version 1`;
-      // fall through
       case 'WATCH_DATA':
+        if (r.type === 'WATCH_DATA_EXTENDED' && s.header.version < 2) return `#${i}: WATCH_DATA_EXTENDED in version 1`;
         if (!conns.has(r.connId)) return `#${i}: watch before its connection`;
         break;
       case 'TRANSACTION_DATA':
