@@ -36,6 +36,8 @@ interface StatsMsg {
   decoded: number;
   refused: number;
   corpus: number;
+  /** Inputs added to the corpus for showing a new feature. */
+  grown: number;
   maxCaseMs: number;
   bytes: number;
 }
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   const deadline = start + minutes * 60_000;
   process.stdout.write(`fuzz: seed ${seed}, ${minutes} min, findings saved in ${saveDir}\n`);
 
-  const total = { cases: 0, decoded: 0, refused: 0, corpus: 0, maxCaseMs: 0, bytes: 0 };
+  const total = { cases: 0, decoded: 0, refused: 0, corpus: 0, grown: 0, maxCaseMs: 0, bytes: 0 };
   const unique = new Map<string, { kind: string; count: number; file: string }>();
   let findings = 0;
   let workerSeed = seed;
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
       workerData: { seed: workerSeed, deadline, heartbeat, current } satisfies WorkerInit,
       resourceLimits: { maxOldGenerationSizeMb: 768 },
     });
-    let last: StatsMsg = { type: 'stats', cases: 0, decoded: 0, refused: 0, corpus: 0, maxCaseMs: 0, bytes: 0 };
+    let last: StatsMsg = { type: 'stats', cases: 0, decoded: 0, refused: 0, corpus: 0, grown: 0, maxCaseMs: 0, bytes: 0 };
     const currentInput = () => {
       const n = new Int32Array(current, 0, 1)[0]!;
       return new Uint8Array(current, 4, n).slice();
@@ -120,7 +122,7 @@ async function main(): Promise<void> {
         if (now - lastReport >= 30_000) {
           lastReport = now;
           const c2 = total.cases + last.cases;
-          process.stdout.write(`fuzz: ${Math.round((now - start) / 1000)} s, ${c2} cases, ${findings} findings, corpus ${last.corpus}\n`);
+          process.stdout.write(`fuzz: ${Math.round((now - start) / 1000)} s, ${c2} cases, ${findings} findings, corpus ${last.corpus} inputs\n`);
         }
       }, 500);
       w.on('message', (m: FindingMsg | StatsMsg) => {
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
         resolve('done');
       });
     });
-    for (const k of ['cases', 'decoded', 'refused', 'bytes'] as const) total[k] += last[k];
+    for (const k of ['cases', 'decoded', 'refused', 'bytes', 'grown'] as const) total[k] += last[k];
     total.corpus = Math.max(total.corpus, last.corpus);
     total.maxCaseMs = Math.max(total.maxCaseMs, last.maxCaseMs);
     if (outcome === 'done') break;
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
   const secs = (Date.now() - start) / 1000;
   process.stdout.write(
     `fuzz: done: ${total.cases} cases in ${secs.toFixed(0)} s (${Math.round(total.cases / secs)}/s, ${(total.bytes / 1e6).toFixed(0)} MB of input); ` +
-      `${total.decoded} decoded, ${total.refused} refused with DecodeError; slowest case ${total.maxCaseMs.toFixed(1)} ms; corpus grew to ${total.corpus}\n`,
+      `${total.decoded} decoded, ${total.refused} refused with DecodeError; slowest case ${total.maxCaseMs.toFixed(1)} ms; ${total.grown} inputs joined the corpus for new features\n`,
   );
   process.stdout.write(`fuzz: findings: ${findings} (${unique.size} unique)\n`);
   for (const [key, u] of unique) process.stdout.write(`  ${u.kind} x${u.count}: ${key.split('\n')[0]} -> ${u.file}\n`);
@@ -168,7 +170,7 @@ async function work(init: WorkerInit): Promise<void> {
   const r = h.rngFrom(init.seed);
   const corpus: Uint8Array[] = h.seedCorpus(init.seed, 8).map((s) => s.bytes);
   const base = corpus.length;
-  const stats: StatsMsg = { type: 'stats', cases: 0, decoded: 0, refused: 0, corpus: corpus.length, maxCaseMs: 0, bytes: 0 };
+  const stats: StatsMsg = { type: 'stats', cases: 0, decoded: 0, refused: 0, corpus: corpus.length, grown: 0, maxCaseMs: 0, bytes: 0 };
   const reported = new Set<string>();
 
   // Features of an outcome, a cheap stand-in for code coverage: for a decoded input, each
@@ -191,7 +193,8 @@ async function work(init: WorkerInit): Promise<void> {
     }
     if (v.stream!.trailing) out.push('trailing');
     if (v.stream!.header.reservedFlags) out.push('flags');
-    out.push(`v${v.stream!.header.version} ${v.stream!.header.byteOrder}`);
+    const version = v.stream!.header.version;
+    out.push(`v${version === 1 || version === 2 ? version : 'other'} ${v.stream!.header.byteOrder}`);
     return out;
   };
   const keyOf = (f: { kind: string; detail: string }) => `${f.kind} ${f.detail.split('\n')[0]!.replace(/\d+/g, 'N')}`;
@@ -269,7 +272,10 @@ async function work(init: WorkerInit): Promise<void> {
         }
       }
       // (refused inputs mostly mutate into refused ones: keep few of them)
-      if (fresh && (v.decoded || r() < 0.2) && bytes.length <= 1 << 16 && corpus.length < 20000) corpus.push(bytes);
+      if (fresh && (v.decoded || r() < 0.2) && bytes.length <= 1 << 16 && corpus.length < 20000) {
+        corpus.push(bytes);
+        stats.grown++;
+      }
     }
     stats.corpus = corpus.length;
     if (Date.now() - lastStats > 1000) {

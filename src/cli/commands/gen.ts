@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { fc, streamArbitrary } from '../../model/arbitraries.js';
 import { encodeStream } from '../../model/encode.js';
 import { generateRealistic } from '../../model/realistic.js';
 import type { ByteOrder } from '../../wire/constants.js';
@@ -59,7 +58,7 @@ export const genCommand: CommandModule<object, Args> = {
       .option('count', { type: 'number', default: 1, describe: 'number of streams (more than 1 needs --out-dir)' })
       .option('version', { type: 'number', choices: [1, 2], describe: 'stream version (default: 1 or 2 at random; 2 with --nodes/--size)' })
       .option('byte-order', { type: 'string', choices: ['little', 'big'], describe: 'record byte order (default: either at random; little with --nodes/--size)' })
-      .option('nodes', { type: 'number', describe: 'a realistic stream with exactly this many nodes in the tree (thousands of guests)' })
+      .option('nodes', { type: 'number', describe: 'a realistic stream with exactly this many nodes in the tree (about 100 per guest)' })
       .option('size', { type: 'string', describe: 'a realistic stream of about this size: bytes, or 64K, 100M, 2G' })
       .option('non-canonical', { type: 'boolean', default: false, describe: 'random streams with decodable oddities (declared len, non-zero padding, unknown records, ...)' })
       .option('max-value-size', { type: 'number', default: 64, describe: 'largest node value and pending data of random streams, in bytes' })
@@ -72,7 +71,7 @@ export const genCommand: CommandModule<object, Args> = {
       .example('$0 gen --size 100M --seed 1 -o big.bin', 'a realistic 100 MiB stream (about 11,000 guests)')
       .example('$0 gen --nodes 50000 --version 1 -o v1.bin', 'a realistic version 1 stream with 50,000 nodes') as unknown as Argv<Args>,
   handler: async (argv) => {
-    await runCommand(undefined, () => {
+    await runCommand(undefined, async () => {
       const count = argv.count;
       if (!Number.isInteger(count) || count < 1) throw new CliError(EXIT.USAGE, '--count must be a positive integer');
       if (argv.output === undefined && argv['out-dir'] === undefined) throw new CliError(EXIT.USAGE, 'give -o OUT (or -o - for stdout) or --out-dir DIR');
@@ -103,6 +102,8 @@ export const genCommand: CommandModule<object, Args> = {
           throw new CliError(EXIT.CANT_CREATE, `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
       }
+      // fast-check is loaded only by this command (it costs the other commands' start-up).
+      const { fc, streamArbitrary } = await import('../../model/arbitraries.js');
       const arb = realistic ? undefined : streamArbitrary({ version, byteOrder, nonCanonical: argv['non-canonical'], maxValueSize });
       for (let i = 0; i < count; i++) {
         const s = streamSeed(seed, i);
