@@ -13,6 +13,8 @@ export { StreamReader } from './model/stream-reader.js';
 export type { StreamHandlers } from './model/stream-reader.js';
 export { streamToJson, streamFromJson, streamToJsonText, recordToJson, recordFromJson, JsonFormError, JSON_FORMAT } from './model/json.js';
 export { streamAnomalies, recordAnomalies } from './model/anomalies.js';
+export { generateRealistic } from './model/realistic.js';
+export type { RealisticOptions, RealisticSummary } from './model/realistic.js';
 export type { Anomaly } from './model/anomalies.js';
 export * from './check/index.js';
 export { convert, planConversion, ConvertError, ConvertRefused } from './convert/convert.js';

@@ -133,13 +133,13 @@ describe('generateRealistic', () => {
 
   it('has the usual layout: a ring connection, /local/domain/N/... and a DOMAIN_DATA per guest', () => {
     const conns = s.records.filter((r) => r.type === 'CONNECTION_DATA');
-    expect(conns.filter((c) => c.connType === 0).length).toBe(300);
+    expect(conns.filter((c) => c.connType === 0).length).toBe(301); // dom0's and one per guest
     const paths = new Set(s.records.flatMap((r) => (r.type === 'NODE_DATA' ? [r.path] : [])));
     for (const p of ['/local/domain/0/backend/vif/17/0/mac', '/local/domain/17/name', '/local/domain/17/domid', '/local/domain/17/memory/target', '/local/domain/17/device/vif/0/state', '/local/domain/17/store/port']) {
       expect(paths.has(p), p).toBe(true);
     }
     expect(s.records.filter((r) => r.type === 'DOMAIN_DATA').map((r) => (r as { domainId: number }).domainId)).toEqual([...Array(301).keys()]);
-    expect(summary).toMatchObject({ domains: 300, bytes: bytes.length, records: s.records.length, connections: 303 });
+    expect(summary).toMatchObject({ domains: 300, bytes: bytes.length, records: s.records.length, connections: 304 });
   });
 
   it('holds binary values, pending data, quotas and (version 2) extended watches', () => {

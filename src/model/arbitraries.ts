@@ -53,7 +53,7 @@ export interface RecordArbitraryOptions {
 export type Count = number | { min?: number; max: number };
 
 export interface StreamCounts {
-  /** Connections (ring and socket). Default 0..4. */
+  /** Connections (ring and socket) besides dom0's ring connection, always present. Default 0..4. */
   connections?: Count;
   /** Committed nodes below `/` (besides `/` itself). Default 0..20. */
   nodes?: Count;
@@ -63,7 +63,8 @@ export interface StreamCounts {
   transactions?: Count;
   /** Nodes per transaction. Default 0..3. */
   transactionNodes?: Count;
-  /** Domains that own nodes without having a ring connection. Default 0..2. */
+  /** Domains that own nodes without having a ring connection. Default 0: Xen 4.17 refuses
+   * such a stream ("write node error restoring node"); the 4.21+ daemons read it. */
   extraDomains?: Count;
   /** Quotas per GLOBAL_QUOTA_DATA list and per DOMAIN_DATA. Default 0..4. */
   quotas?: Count;
@@ -79,6 +80,9 @@ export interface StreamArbitraryOptions {
   counts?: StreamCounts;
   /** Largest node value and pending data, in bytes (default 64, at most 65535). */
   maxValueSize?: number;
+  /** Domain ids for guests (ring connections, node owners, permissions), default 1..0x7FEF:
+   * narrow it to what a test rig has (a fake hypervisor may know only domids 0-63). */
+  domids?: { min?: number; max?: number };
   /** Add decodable oddities (the stream is then decodable but not necessarily valid). */
   nonCanonical?: boolean;
 }
@@ -451,26 +455,30 @@ export function recordArbitrary(o?: RecordArbitraryOptions): Arbitrary<XsRecord>
 // ---------------------------------------------------------------------------------------------
 // Whole streams, valid by construction.
 
-const userDomid = fc.integer({ min: 1, max: DOMID.SELF - 1 });
+function domidArb(o: StreamArbitraryOptions): Arbitrary<number> {
+  return fc.integer({ min: o.domids?.min ?? 1, max: o.domids?.max ?? DOMID.SELF - 1 });
+}
 
 interface PermPlan { perm: string; flags: number; pick: number; domid: number; useDomid: boolean }
-const permPlanArb: Arbitrary<PermPlan> = fc.record({
-  perm: fc.constantFrom(...PERM_LETTERS),
-  flags: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
-  pick: fc.nat(),
-  // A permission may name any domain (DOMID_ANY included), not only the known ones.
-  domid: fc.oneof(userDomid, fc.constant(DOMID.ANY)),
-  useDomid: fc.boolean(),
-});
+function permPlanArb(domid: Arbitrary<number>): Arbitrary<PermPlan> {
+  return fc.record({
+    perm: fc.constantFrom(...PERM_LETTERS),
+    flags: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
+    pick: fc.nat(),
+    // A permission may name any domain (DOMID_ANY included), not only the known ones.
+    domid: fc.oneof(domid, fc.constant(DOMID.ANY)),
+    useDomid: fc.boolean(),
+  });
+}
 
 interface NodePlan { parent: number; name: string; owner: number; ownerPerm: string; perms: PermPlan[]; value: Uint8Array }
-function nodePlanArb(maxValue: number): Arbitrary<NodePlan> {
+function nodePlanArb(maxValue: number, perm: Arbitrary<PermPlan>): Arbitrary<NodePlan> {
   return fc.record({
     parent: fc.nat(),
     name: nameArb,
     owner: fc.nat(),
     ownerPerm: fc.constantFrom(...PERM_LETTERS),
-    perms: fc.array(permPlanArb, { maxLength: 3 }),
+    perms: fc.array(perm, { maxLength: 3 }),
     value: bytesArbitrary(maxValue),
   });
 }
@@ -487,7 +495,7 @@ const watchPlanArb: Arbitrary<WatchPlan> = fc.record({
 
 interface TxNodePlan { pick: number; child: string | null; access: number; owner: number; value: Uint8Array; perms: PermPlan[] }
 interface TxPlan { txId: number; nodes: TxNodePlan[] }
-function txPlanArb(counts: StreamCounts, maxValue: number): Arbitrary<TxPlan> {
+function txPlanArb(counts: StreamCounts, maxValue: number, perm: Arbitrary<PermPlan>): Arbitrary<TxPlan> {
   return fc.record({
     txId: fc.integer({ min: 1, max: 0xffffffff }),
     nodes: fc.array(
@@ -497,11 +505,34 @@ function txPlanArb(counts: StreamCounts, maxValue: number): Arbitrary<TxPlan> {
         access: fc.constantFrom(0, 1, 2),
         owner: fc.nat(),
         value: bytesArbitrary(maxValue),
-        perms: fc.array(permPlanArb, { maxLength: 2 }),
+        perms: fc.array(perm, { maxLength: 2 }),
       }),
       range(counts.transactionNodes, 3),
     ),
   });
+}
+
+/** A message of the xenstore wire protocol: header (type, req-id, tx-id, len) and payload. */
+interface MsgPlan { type: number; reqId: number; txId: number; payload: Uint8Array }
+/** The protocol's XENSTORE_PAYLOAD_MAX: a longer message is an error for every daemon. */
+const PAYLOAD_MAX = 4096;
+function msgPlanArb(maxValue: number): Arbitrary<MsgPlan> {
+  return fc.record({
+    type: fc.integer({ min: 0, max: 20 }),
+    reqId: u32,
+    txId: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: u32 }),
+    payload: bytesArbitrary(Math.max(1, Math.min(PAYLOAD_MAX, maxValue))),
+  });
+}
+function wireMessage(m: MsgPlan, little: boolean): Uint8Array {
+  const b = new Uint8Array(16 + m.payload.length);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, m.type, little);
+  v.setUint32(4, m.reqId, little);
+  v.setUint32(8, m.txId, little);
+  v.setUint32(12, m.payload.length, little);
+  b.set(m.payload, 16);
+  return b;
 }
 
 interface ConnPlan {
@@ -511,25 +542,30 @@ interface ConnPlan {
   evtchn: number;
   socketFd: number;
   uniqueId: bigint | null;
-  inData: Uint8Array;
-  outData: Uint8Array;
-  outRespLen: number;
+  /** A partly received request: its first `inCut` bytes (at least 1, never all of it). */
+  inMsg: MsgPlan | null;
+  inCut: number;
+  /** The unsent rest of a partly sent response (out-resp-len bytes, no header of its own). */
+  outRest: Uint8Array;
+  /** Whole queued replies or events after it. */
+  outMsgs: MsgPlan[];
   watches: WatchPlan[];
   transactions: TxPlan[];
 }
-function connPlanArb(counts: StreamCounts, maxValue: number): Arbitrary<ConnPlan> {
+function connPlanArb(counts: StreamCounts, maxValue: number, domid: Arbitrary<number>, perm: Arbitrary<PermPlan>): Arbitrary<ConnPlan> {
   return fc.record({
     connId: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 0xffffffff })),
     ring: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-    tdomid: fc.option(userDomid, { nil: null, freq: 6 }),
+    tdomid: fc.option(domid, { nil: null, freq: 6 }),
     evtchn: fc.integer({ min: 1, max: 4095 }),
     socketFd: fc.integer({ min: 0, max: 1023 }),
     uniqueId: fc.option(u64, { nil: null }),
-    inData: bytesArbitrary(maxValue),
-    outData: bytesArbitrary(maxValue),
-    outRespLen: fc.nat(),
+    inMsg: fc.option(msgPlanArb(maxValue), { nil: null, freq: 3 }),
+    inCut: fc.nat(),
+    outRest: fc.oneof({ weight: 3, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 1, arbitrary: bytesArbitrary(Math.max(1, Math.min(PAYLOAD_MAX, maxValue))) }),
+    outMsgs: fc.oneof({ weight: 3, arbitrary: fc.constant<MsgPlan[]>([]) }, { weight: 1, arbitrary: fc.array(msgPlanArb(maxValue), { minLength: 1, maxLength: 2 }) }),
     watches: fc.array(watchPlanArb, range(counts.watches, 3)),
-    transactions: fc.uniqueArray(txPlanArb(counts, maxValue), { ...range(counts.transactions, 2), selector: (t) => t.txId }),
+    transactions: fc.uniqueArray(txPlanArb(counts, maxValue, perm), { ...range(counts.transactions, 2), selector: (t) => t.txId }),
   });
 }
 
@@ -563,6 +599,8 @@ interface StreamPlan {
   byteOrder: ByteOrder;
   global: { rwSocketFd: number; evtchnFd: number };
   globalQuota: { domQuotas: Quota[]; globQuotas: Quota[] } | null;
+  /** dom0's own ring connection (xenstored always has one). */
+  dom0: ConnPlan;
   connections: ConnPlan[];
   ringDomids: number[];
   extraDomids: number[];
@@ -604,12 +642,17 @@ function buildStream(p: StreamPlan): Stream {
   if (p.globalQuota) records.push({ type: 'GLOBAL_QUOTA_DATA', ...p.globalQuota });
 
   // Ring connections take distinct domain ids; a connection left without one is a socket.
-  const ringDomids = [...p.ringDomids];
-  const conns = p.connections.map((c) => {
+  const ringDomids = p.ringDomids.filter((d) => d !== 0);
+  const conns: { plan: ConnPlan; domid: number | undefined }[] = p.connections.map((c) => {
     const domid = c.ring ? ringDomids.shift() : undefined;
     return { plan: c, domid };
   });
-  const ringDomains = conns.flatMap((c) => (c.domid === undefined ? [] : [c.domid]));
+  // dom0's ring connection comes first, with a conn-id of its own.
+  const used = new Set(p.connections.map((c) => c.connId));
+  let dom0Id = p.dom0.connId;
+  while (used.has(dom0Id)) dom0Id = dom0Id >= 0xffffffff ? 1 : dom0Id + 1;
+  conns.unshift({ plan: { ...p.dom0, connId: dom0Id, ring: true, tdomid: null }, domid: 0 });
+  const ringDomains = conns.flatMap((c) => (c.domid === undefined || c.domid === 0 ? [] : [c.domid]));
   const extra = p.extraDomids.filter((d) => !ringDomains.includes(d));
   const owners = [0, ...ringDomains, ...extra];
 
@@ -653,17 +696,24 @@ function buildStream(p: StreamPlan): Stream {
 
   // Connections, each followed by its watches and its transactions.
   const txNodes: NodeData[] = [];
+  const little = p.byteOrder === 'little';
   for (const { plan: c, domid } of conns) {
     const ring = domid !== undefined;
+    // Pending traffic is real wire messages in the record byte order: in-data a request cut
+    // short; out-data the unsent rest of a partly sent response (out-resp-len bytes), then
+    // whole queued replies and events.
+    const fullIn = c.inMsg ? wireMessage(c.inMsg, little) : new Uint8Array(0);
+    const inData = fullIn.subarray(0, fullIn.length ? 1 + (c.inCut % (fullIn.length - 1)) : 0);
+    const outData = new Uint8Array(Buffer.concat([c.outRest, ...c.outMsgs.map((m) => wireMessage(m, little))]));
     const rec: ConnectionData = {
       type: 'CONNECTION_DATA',
       connId: c.connId,
       connType: ring ? 0 : 1,
       fields: c.uniqueId === null ? 0 : 1,
       connSpec: ring ? { domid, tdomid: c.tdomid ?? DOMID.INVALID, evtchn: c.evtchn } : { socketFd: c.socketFd },
-      outRespLen: c.outData.length === 0 ? 0 : c.outRespLen % Math.min(0x10000, c.outData.length + 1),
-      inData: c.inData,
-      outData: c.outData,
+      outRespLen: c.outRest.length,
+      inData,
+      outData,
     };
     if (c.uniqueId !== null) rec.uniqueId = c.uniqueId;
     records.push(rec);
@@ -699,7 +749,7 @@ function buildStream(p: StreamPlan): Stream {
   records.push(...txNodes);
 
   // DOMAIN_DATA only for domains the reader will recreate: ring connections and node owners.
-  const candidates = [...new Set([...ringDomains, ...usedOwners])];
+  const candidates = [...new Set([0, ...ringDomains, ...usedOwners])];
   const done = new Set<number>();
   for (const d of p.domains) {
     const domainId = pick(candidates, d.pick);
@@ -759,29 +809,40 @@ function setReserved(r: XsRecord, bits: number): XsRecord {
 }
 
 /**
- * Whole streams valid by construction: unique non-zero conn-ids; each connection followed by
- * its watches and transactions; transaction nodes after their transaction; committed nodes in
- * pre-order from `/` (each after its parent) plus `@releaseDomain` and `@introduceDomain`;
- * DOMAIN_DATA after the connections, only for domains with a ring connection or owning a
- * node, at most one each; nothing a version does not allow (no WATCH_DATA_EXTENDED and
- * `features` 0 in version 1); `len` padded; END last.
+ * Whole streams valid by construction: unique non-zero conn-ids; a ring connection for dom0
+ * first; each connection followed by its watches and transactions; transaction nodes after
+ * their transaction; committed nodes in pre-order from `/` (each after its parent) plus
+ * `@releaseDomain` and `@introduceDomain`, owned by domains with a ring connection; pending
+ * data that is real wire traffic (in-data a request cut short; out-data the rest of a partly
+ * sent response, out-resp-len bytes, then whole messages); DOMAIN_DATA after the connections,
+ * only for domains with a ring connection or owning a node, at most one each; nothing a
+ * version does not allow (no WATCH_DATA_EXTENDED and `features` 0 in version 1); `len`
+ * padded; END last. Checked against a real xenstored 4.17 (test/gen-interop.test.ts): with
+ * `version: 1`, `byteOrder: 'little'`, `domids` within what the host knows and
+ * `counts.transactions: 0` (4.17 applies transaction nodes to the committed tree), it
+ * restores the stream's tree exactly.
  */
 export function streamArbitrary(o: StreamArbitraryOptions = {}): Arbitrary<Stream> {
   const counts = o.counts ?? {};
   const maxValue = Math.max(0, Math.min(0xffff, o.maxValueSize ?? 64));
   const connections = range(counts.connections, 4);
+  const domid = domidArb(o);
+  const perm = permPlanArb(domid);
+  // Each connection may get a ring domain of its own; those left without one are sockets.
+  const ringCount = Math.min(connections.maxLength, (o.domids?.max ?? DOMID.SELF - 1) - (o.domids?.min ?? 1) + 1);
   const plan: Arbitrary<StreamPlan> = fc.record({
     version: o.version === undefined ? fc.constantFrom<1 | 2>(1, 2) : fc.constant(o.version),
     byteOrder: o.byteOrder === undefined ? fc.constantFrom<ByteOrder>('little', 'big') : fc.constant(o.byteOrder),
     global: fc.record({ rwSocketFd: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 1023 })), evtchnFd: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 1023 })) }),
     globalQuota: fc.option(fc.record({ domQuotas: quotasArb(counts.quotas), globQuotas: quotasArb(counts.quotas) }), { nil: null }),
-    connections: fc.uniqueArray(connPlanArb(counts, maxValue), { ...connections, selector: (c) => c.connId }),
-    ringDomids: fc.uniqueArray(userDomid, { minLength: connections.maxLength, maxLength: connections.maxLength }),
-    extraDomids: fc.uniqueArray(userDomid, range(counts.extraDomains, 2)),
-    root: fc.array(permPlanArb, { maxLength: 2 }),
-    nodes: fc.array(nodePlanArb(maxValue), range(counts.nodes, 20)),
+    dom0: connPlanArb(counts, maxValue, domid, perm),
+    connections: fc.uniqueArray(connPlanArb(counts, maxValue, domid, perm), { ...connections, selector: (c) => c.connId }),
+    ringDomids: fc.uniqueArray(domid, { minLength: ringCount, maxLength: ringCount }),
+    extraDomids: fc.uniqueArray(domid, range(counts.extraDomains, 0)),
+    root: fc.array(perm, { maxLength: 2 }),
+    nodes: fc.array(nodePlanArb(maxValue, perm), range(counts.nodes, 20)),
     specialsFirst: fc.boolean(),
-    specialPerms: fc.tuple(fc.array(permPlanArb, { maxLength: 3 }), fc.array(permPlanArb, { maxLength: 3 })),
+    specialPerms: fc.tuple(fc.array(perm, { maxLength: 3 }), fc.array(perm, { maxLength: 3 })),
     domains: fc.array(
       fc.record({ pick: fc.nat(), features: fc.oneof(fc.constant(14), fc.integer({ min: 0, max: 15 })), quotas: quotasArb(counts.quotas) }),
       { maxLength: connections.maxLength + 3 },

@@ -2,8 +2,8 @@
 // saves on a host running thousands of guests. Written record by record to a sink, so memory
 // stays bounded whatever the size (no model array is built).
 //
-// Layout, in the order xenstored writes it: GLOBAL_DATA, GLOBAL_QUOTA_DATA (version 2), a few
-// dom0 socket connections (the live-update client with its queued "OK" reply, a console
+// Layout, in the order xenstored writes it: GLOBAL_DATA, GLOBAL_QUOTA_DATA (version 2), dom0's
+// ring connection, a few dom0 socket connections (the live-update client with its queued "OK" reply, a console
 // daemon, a device daemon) then one ring connection per guest, each followed by its watches;
 // the tree in pre-order from `/`:
 //   /local/domain/0/{name,domid,backend/vif/N/I/...,backend/vbd/N/DEV/...}
@@ -366,18 +366,25 @@ const GLOBAL_QUOTAS: Quota[] = [
 function writeBody(e: Emitter, ctx: Ctx, fill: (e: Emitter) => void): void {
   e.rec({ type: 'GLOBAL_DATA', rwSocketFd: 7, evtchnFd: 8 });
   if (ctx.version === 2) e.rec({ type: 'GLOBAL_QUOTA_DATA', domQuotas: GLOBAL_QUOTAS, globQuotas: [] });
-  // dom0 tools over the socket: the live-update client waits for its "OK".
+  // dom0's own ring (the kernel's xenbus), then dom0 tools over the socket: the live-update
+  // client waits for its "OK".
   e.rec({
-    type: 'CONNECTION_DATA', connId: 1, connType: 1, fields: 0, connSpec: { socketFd: 11 },
+    type: 'CONNECTION_DATA', connId: 1, connType: 0, fields: ctx.version === 2 ? 1 : 0,
+    connSpec: { domid: 0, tdomid: DOMID.INVALID, evtchn: 7 }, outRespLen: 0, inData: EMPTY, outData: EMPTY,
+    ...(ctx.version === 2 ? { uniqueId: 0x0102030405060000n } : {}),
+  });
+  e.rec({ type: 'WATCH_DATA', connId: 1, wpath: '@releaseDomain', token: 'ffff888000000001' });
+  e.rec({
+    type: 'CONNECTION_DATA', connId: 2, connType: 1, fields: 0, connSpec: { socketFd: 11 },
     outRespLen: 0, inData: EMPTY, outData: wireMessage(XS_CONTROL, 1, 'OK\0', ctx.little),
   });
-  e.rec({ type: 'CONNECTION_DATA', connId: 2, connType: 1, fields: 0, connSpec: { socketFd: 12 }, outRespLen: 0, inData: EMPTY, outData: EMPTY });
-  e.rec({ type: 'WATCH_DATA', connId: 2, wpath: '@introduceDomain', token: 'domlist' });
-  e.rec({ type: 'WATCH_DATA', connId: 2, wpath: '@releaseDomain', token: 'domlist' });
-  e.rec({ type: 'CONNECTION_DATA', connId: 3, connType: 1, fields: 0, connSpec: { socketFd: 13 }, outRespLen: 0, inData: EMPTY, outData: EMPTY });
-  e.rec({ type: 'WATCH_DATA', connId: 3, wpath: '/local/domain/0/backend/vif', token: 'backend-vif' });
-  e.rec({ type: 'WATCH_DATA', connId: 3, wpath: '/local/domain/0/backend/vbd', token: 'backend-vbd' });
-  for (let d = 1; d <= ctx.domains; d++) guestConnection(e, ctx, guest(ctx.seed, d), 3 + d);
+  e.rec({ type: 'CONNECTION_DATA', connId: 3, connType: 1, fields: 0, connSpec: { socketFd: 12 }, outRespLen: 0, inData: EMPTY, outData: EMPTY });
+  e.rec({ type: 'WATCH_DATA', connId: 3, wpath: '@introduceDomain', token: 'domlist' });
+  e.rec({ type: 'WATCH_DATA', connId: 3, wpath: '@releaseDomain', token: 'domlist' });
+  e.rec({ type: 'CONNECTION_DATA', connId: 4, connType: 1, fields: 0, connSpec: { socketFd: 13 }, outRespLen: 0, inData: EMPTY, outData: EMPTY });
+  e.rec({ type: 'WATCH_DATA', connId: 4, wpath: '/local/domain/0/backend/vif', token: 'backend-vif' });
+  e.rec({ type: 'WATCH_DATA', connId: 4, wpath: '/local/domain/0/backend/vbd', token: 'backend-vbd' });
+  for (let d = 1; d <= ctx.domains; d++) guestConnection(e, ctx, guest(ctx.seed, d), 4 + d);
 
   e.node('/', '', DOM0_ONLY);
   e.node('/local', '', DOM0_READ_ALL);

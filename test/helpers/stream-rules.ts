@@ -1,5 +1,6 @@
-// Rules a valid stream obeys (stream-facts: what xenstored writes and reads), stated here
-// independently of the generators so that their "valid by construction" promise is tested.
+// Rules a valid stream obeys (stream-facts: what xenstored writes and reads, and what the
+// real Xen 4.17 daemon of interop/ was seen to refuse), stated here independently of the
+// generators so that their "valid by construction" promise is tested.
 
 import type { Stream, XsRecord } from '../../src/model/types.js';
 
@@ -15,6 +16,7 @@ function isAncestorOrSelf(a: string, b: string): boolean {
 /** Returns the first rule a stream breaks, or undefined. */
 export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefined {
   const recs = s.records;
+  const little = s.header.byteOrder === 'little';
   if (s.header.reservedFlags !== 0 || s.trailing) return 'header flags or trailing bytes';
   if (recs.at(-1)?.type !== 'END' || recs.filter((r) => r.type === 'END').length !== 1) return 'END last and only once';
   if (recs[0]?.type !== 'GLOBAL_DATA') return 'GLOBAL_DATA first';
@@ -30,9 +32,10 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
     switch (r.type) {
       case 'UNKNOWN':
         return `#${i}: unknown record`;
-      case 'CONNECTION_DATA':
+      case 'CONNECTION_DATA': {
         if (r.connId === 0 || conns.has(r.connId)) return `#${i}: conn-id zero or repeated`;
-        if (r.outRespLen > r.outData.length) return `#${i}: out-resp-len beyond out-data`;
+        const pending = pendingDataProblem(r.inData, r.outData, r.outRespLen, little);
+        if (pending) return `#${i}: ${pending}`;
         conns.set(r.connId, r);
         if (r.connType === 0) {
           const d = (r.connSpec as { domid: number }).domid;
@@ -40,6 +43,7 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
           ringDomains.add(d);
         }
         break;
+      }
       case 'WATCH_DATA_EXTENDED':
       case 'WATCH_DATA':
         if (r.type === 'WATCH_DATA_EXTENDED' && s.header.version < 2) return `#${i}: WATCH_DATA_EXTENDED in version 1`;
@@ -69,6 +73,8 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
         committed.add(r.path);
         if (!r.path.startsWith('@')) lastTreePath = r.path;
         owners.add(r.perms[0]!.domid);
+        // Xen 4.17 refuses a node whose owner has no ring connection, and has dom0's first.
+        if (!ringDomains.has(r.perms[0]!.domid)) return `#${i}: ${r.path} owned by domain ${r.perms[0]!.domid}, which has no ring connection before it`;
         break;
       case 'DOMAIN_DATA':
         if (domainData.has(r.domainId)) return `#${i}: two DOMAIN_DATA for ${r.domainId}`;
@@ -82,7 +88,6 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
   }
   if (!committed.has('/') || !committed.has('@releaseDomain') || !committed.has('@introduceDomain')) return 'missing / or a special node';
   // Every `len` a multiple of 8 (what xenstored's reader needs).
-  const little = s.header.byteOrder === 'little';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = 16, n = 0; n < recs.length; n++) {
     const len = view.getUint32(at + 4, little);
@@ -92,3 +97,23 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
   return undefined;
 }
 
+
+/** Pending traffic is wire messages (type, req-id, tx-id, len, then len bytes; len at most
+ * 4096): in-data a request cut short; out-data the unsent rest of a partly sent response
+ * (out-resp-len bytes, Xen 4.17 dies on anything else), then whole messages. */
+function pendingDataProblem(inData: Uint8Array, outData: Uint8Array, outRespLen: number, little: boolean): string | undefined {
+  const lenAt = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset + at, 4).getUint32(0, little);
+  if (inData.length >= 16) {
+    const len = lenAt(inData, 12);
+    if (len > 4096) return `in-data header len ${len} beyond 4096`;
+    if (inData.length >= 16 + len) return 'in-data holds a whole request';
+  }
+  if (outRespLen > outData.length) return `out-resp-len ${outRespLen} beyond out-data`;
+  for (let at = outRespLen; at < outData.length; ) {
+    if (at + 16 > outData.length) return 'out-data ends inside a message header';
+    const len = lenAt(outData, at + 12);
+    if (len > 4096 || at + 16 + len > outData.length) return `out-data message at ${at} runs past the data or beyond 4096`;
+    at += 16 + len;
+  }
+  return undefined;
+}
