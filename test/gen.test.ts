@@ -11,6 +11,7 @@ import { encodeStream } from '../src/model/encode.js';
 import { generateRealistic } from '../src/model/realistic.js';
 import type { NodeData, Stream } from '../src/model/types.js';
 import { firstBrokenRule } from './helpers/stream-rules.js';
+import { checkStream } from '../src/check/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const main = join(root, 'dist/cli/main.js');
@@ -151,8 +152,9 @@ describe('generateRealistic', () => {
     expect(s.records.some((r) => r.type === 'WATCH_DATA_EXTENDED')).toBe(true);
   });
 
-  it('obeys the ordering rules and re-encodes byte for byte', () => {
+  it('obeys the ordering rules, passes the checker and re-encodes byte for byte', () => {
     expect(firstBrokenRule(s, bytes)).toBeUndefined();
+    expect(checkStream(s).findings.filter((f) => f.severity !== 'info').map((f) => f.message)).toEqual([]);
     expect(Buffer.from(encodeStream(s)).equals(bytes)).toBe(true);
   });
 

@@ -23,6 +23,7 @@ import { StreamReader } from '../src/model/stream-reader.js';
 import type { Stream, XsRecord } from '../src/model/types.js';
 import type { ByteOrder } from '../src/wire/constants.js';
 import { BinaryWriter } from '../src/wire/writer.js';
+import { checkStream } from '../src/check/index.js';
 import { comparable, hex } from './helpers/model-eq.js';
 import { firstBrokenRule, parentOf } from './helpers/stream-rules.js';
 
@@ -160,6 +161,16 @@ describe('the stream arbitrary keeps its promise', () => {
         expect(firstBrokenRule(s, encodeStream(s))).toBeUndefined();
       }),
       { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  it("xsmig's own checker finds no error or warning in them (either version and byte order)", () => {
+    fc.assert(
+      fc.property(streamArbitrary(), (s) => {
+        const bad = checkStream(s).findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity} ${f.rule}: ${f.message}`);
+        expect(bad).toEqual([]);
+      }),
+      { seed: SEED, numRuns: 150 },
     );
   });
 

@@ -709,13 +709,14 @@ function buildStream(p: StreamPlan): Stream {
       type: 'CONNECTION_DATA',
       connId: c.connId,
       connType: ring ? 0 : 1,
-      fields: c.uniqueId === null ? 0 : 1,
+      // (unique-ids identify domains: ring connections only)
+      fields: c.uniqueId !== null && ring ? 1 : 0,
       connSpec: ring ? { domid, tdomid: c.tdomid ?? DOMID.INVALID, evtchn: c.evtchn } : { socketFd: c.socketFd },
       outRespLen: c.outRest.length,
       inData,
       outData,
     };
-    if (c.uniqueId !== null) rec.uniqueId = c.uniqueId;
+    if (c.uniqueId !== null && ring) rec.uniqueId = c.uniqueId;
     records.push(rec);
     const seen = new Set<string>();
     for (const w of c.watches) {

@@ -36,6 +36,7 @@ export function firstBrokenRule(s: Stream, bytes: Uint8Array): string | undefine
         if (r.connId === 0 || conns.has(r.connId)) return `#${i}: conn-id zero or repeated`;
         const pending = pendingDataProblem(r.inData, r.outData, r.outRespLen, little);
         if (pending) return `#${i}: ${pending}`;
+        if (r.uniqueId !== undefined && r.connType !== 0) return `#${i}: a unique-id on a socket connection`;
         conns.set(r.connId, r);
         if (r.connType === 0) {
           const d = (r.connSpec as { domid: number }).domid;
