@@ -1,33 +1,58 @@
 // Streaming reader: takes the input chunk by chunk and delivers records in order with memory
-// bounded by the largest record, not the stream. Only the bytes of a record that straddles
-// chunks are copied; a record larger than a chunk is gathered from its chunks once.
+// bounded by the largest record, not the stream. Records that lie whole inside a chunk are
+// decoded in place by the fast path (fast-decode.ts), with no copy and no per-record
+// bookkeeping; only a record that straddles chunks is copied, once, into a buffer of its own
+// size (gathered from as many chunks as it spans). Results and errors are those of
+// decodeStream on the whole input: same records, same absolute offsets and record indexes.
 
 import { HEADER_SIZE, RECORD_HEADER_SIZE, roundUp8 } from '../wire/constants.js';
 import { DecodeError } from '../wire/errors.js';
-import { decodeHeader, decodeRecordAt } from './decode.js';
+import { decodeHeader } from './decode.js';
+import { decodeRecordsFast, viewOf } from './fast-decode.js';
 import type { RecordLocation, StreamHeader, XsRecord } from './types.js';
 
 export interface StreamHandlers {
   onHeader?(header: StreamHeader): void;
-  /** `bytes`: the record's own bytes (envelope, body, padding); valid during the call. */
+  /**
+   * `bytes`: the record's own bytes (envelope, body, padding); valid during the call. Made only
+   * for a handler that asks for it (`wantBytes`, or an onRecord declaring a third parameter):
+   * a view per record costs time on a large stream.
+   */
   onRecord?(record: XsRecord, location: RecordLocation, bytes: Uint8Array): void;
+  /** Give onRecord each record's bytes (default: when onRecord declares three parameters). */
+  wantBytes?: boolean;
   /** Bytes after END. Called once at end() with their count and (up to 1 MiB of) their bytes. */
   onTrailing?(count: number, head: Uint8Array): void;
 }
 
+const NO_BYTES = Buffer.alloc(0);
+const TRAILING_HEAD_MAX = 1 << 20;
+
 export class StreamReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Absolute offset of the first buffered byte. */
+  /** The chunk being decoded, and the position of its first unconsumed byte. */
+  private cur: Buffer = NO_BYTES;
+  private view: DataView = viewOf(NO_BYTES);
+  private pos = 0;
+  /** Chunks received after `cur` while a record straddling them is incomplete. */
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  /** Absolute offset of `cur[pos]`. */
   private base = 0;
   private header: StreamHeader | undefined;
   private index = 0;
   private ended = false;
   private trailingCount = 0;
   private trailingHead: Buffer[] = [];
+  private readonly deliver: (record: XsRecord, location: RecordLocation, bytes: Uint8Array) => void;
+  private readonly wantBytes: boolean;
 
-  constructor(private readonly h: StreamHandlers) {}
+  constructor(private readonly h: StreamHandlers) {
+    const on = h.onRecord?.bind(h);
+    this.deliver = on ?? (() => undefined);
+    this.wantBytes = h.wantBytes ?? (h.onRecord !== undefined && h.onRecord.length >= 3);
+  }
 
+  /** Bytes of input consumed so far (header and whole records). */
   get bytesConsumed(): number {
     return this.base;
   }
@@ -36,13 +61,17 @@ export class StreamReader {
   }
 
   push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.ended) {
       this.addTrailing(b);
       return;
     }
-    this.chunks.push(b);
-    this.buffered += b.length;
+    if (this.pos === this.cur.length && this.pending.length === 0) this.setCur(b, 0);
+    else {
+      this.pending.push(b);
+      this.pendingLen += b.length;
+    }
     this.drain(false);
   }
 
@@ -50,70 +79,117 @@ export class StreamReader {
   end(): void {
     if (!this.ended) this.drain(true);
     if (!this.ended) {
-      throw new DecodeError({ offset: this.base + this.buffered, recordIndex: this.index }, 'an END record', 'the end of the input');
+      throw new DecodeError({ offset: this.base + this.buffered(), recordIndex: this.index }, 'an END record', 'the end of the input');
     }
     if (this.trailingCount) this.h.onTrailing?.(this.trailingCount, Buffer.concat(this.trailingHead));
   }
 
+  private buffered(): number {
+    return this.cur.length - this.pos + this.pendingLen;
+  }
+
+  private setCur(b: Buffer, pos: number): void {
+    this.cur = b;
+    this.view = viewOf(b);
+    this.pos = pos;
+  }
+
   private addTrailing(b: Buffer): void {
-    if (this.trailingCount < 1 << 20) this.trailingHead.push(b.subarray(0, (1 << 20) - this.trailingCount));
+    if (b.length === 0) return;
+    if (this.trailingCount < TRAILING_HEAD_MAX) this.trailingHead.push(b.subarray(0, TRAILING_HEAD_MAX - this.trailingCount));
     this.trailingCount += b.length;
   }
 
-  /** Joins buffered chunks into one buffer of at least `n` bytes (or all there is). */
-  private window(n: number): Buffer {
-    if (this.chunks.length > 1 && this.chunks[0]!.length < n) {
-      const all = Buffer.concat(this.chunks, this.buffered);
-      this.chunks = [all];
+  /** Copies the next `n` buffered bytes (or all there are) into one new buffer. */
+  private gather(n: number): Buffer {
+    const take = Math.min(n, this.buffered());
+    const out = Buffer.allocUnsafe(take);
+    let at = this.cur.copy(out, 0, this.pos, Math.min(this.cur.length, this.pos + take));
+    for (let i = 0; at < take; i++) at += this.pending[i]!.copy(out, at, 0, take - at);
+    return out;
+  }
+
+  /** Drops `n` bytes from the front of the buffered input. */
+  private advance(n: number): void {
+    this.base += n;
+    const rest = this.cur.length - this.pos;
+    if (n < rest) {
+      this.pos += n;
+      return;
     }
-    return this.chunks[0] ?? Buffer.alloc(0);
+    n -= rest;
+    while (this.pending.length) {
+      const c = this.pending.shift()!;
+      this.pendingLen -= c.length;
+      if (n < c.length) {
+        this.setCur(c, n);
+        return;
+      }
+      n -= c.length;
+    }
+    this.setCur(NO_BYTES, 0);
   }
 
   private drain(final: boolean): void {
     if (!this.header) {
-      if (this.buffered < HEADER_SIZE && !final) return;
-      const w = this.window(HEADER_SIZE);
-      this.header = decodeHeader(w);
+      if (this.buffered() < HEADER_SIZE && !final) return;
+      const head = this.cur.length - this.pos >= HEADER_SIZE ? this.cur.subarray(this.pos, this.pos + HEADER_SIZE) : this.gather(HEADER_SIZE);
+      this.header = decodeHeader(head);
       this.h.onHeader?.(this.header);
-      this.consume(HEADER_SIZE);
+      this.advance(HEADER_SIZE);
     }
-    const little = this.header.byteOrder === 'little';
+    const order = this.header.byteOrder;
+    const little = order === 'little';
     while (!this.ended) {
-      if (this.buffered < RECORD_HEADER_SIZE && !final) return;
-      let w = this.window(RECORD_HEADER_SIZE);
+      // Every record that lies whole in the current chunk, decoded in place.
+      const lastChunk = final && this.pending.length === 0;
+      const r = decodeRecordsFast(this.cur, this.view, this.pos, this.index, order, this.base - this.pos, lastChunk, this.deliver, this.wantBytes);
+      this.index += r.count;
+      this.base += r.offset - this.pos;
+      this.pos = r.offset;
+      if (r.ended) break;
+      if (this.pending.length === 0) {
+        if (lastChunk) throw new Error('StreamReader: decoder stopped before the end of the input'); // (unreachable)
+        return; // the rest of this chunk is the start of a record: wait for more
+      }
+      // A record straddles the end of `cur`: gather exactly its bytes, once they have all come.
+      const buffered = this.buffered();
       let need = RECORD_HEADER_SIZE;
-      if (w.length >= RECORD_HEADER_SIZE) {
-        const len = little ? w.readUInt32LE(4) : w.readUInt32BE(4);
+      if (buffered >= RECORD_HEADER_SIZE) {
+        const h = this.cur.length - this.pos >= RECORD_HEADER_SIZE ? this.cur.subarray(this.pos) : this.gather(RECORD_HEADER_SIZE);
+        const len = little ? h.readUInt32LE(4) : h.readUInt32BE(4);
         need = RECORD_HEADER_SIZE + roundUp8(len);
       }
-      if (this.buffered < need && !final) return;
-      w = this.window(need);
-      // Decode within this window; errors carry absolute offsets.
-      const { record, location } = decodeRecordAt(w, 0, this.index, this.header.byteOrder, this.base);
-      this.h.onRecord?.(record, location, w.subarray(0, location.wireLen));
-      this.index++;
-      this.consume(location.wireLen);
-      if (record.type === 'END') {
-        this.ended = true;
-        for (const c of this.chunks) this.addTrailing(c);
-        this.chunks = [];
-        this.buffered = 0;
-      }
+      if (buffered < need && !final) return;
+      const rec = this.gather(need);
+      // `rec` ends where the input ends when it is shorter than the record: decode as the last chunk.
+      const one = decodeRecordsFast(rec, viewOf(rec), 0, this.index, order, this.base, rec.length < need || final, (record, location, bytes) => {
+        this.deliver(record, location, bytes);
+        return false; // one record: those after it are decoded in place from their chunks
+      }, this.wantBytes);
+      this.index += one.count;
+      this.advance(one.offset);
+      if (one.ended) break;
     }
+    // After END: what is left is trailing data.
+    this.ended = true;
+    this.addTrailing(this.cur.subarray(this.pos));
+    for (const c of this.pending) this.addTrailing(c);
+    this.setCur(NO_BYTES, 0);
+    this.pending = [];
+    this.pendingLen = 0;
   }
+}
 
-  private consume(n: number): void {
-    this.base += n;
-    this.buffered -= n;
-    while (n > 0 && this.chunks.length) {
-      const c = this.chunks[0]!;
-      if (c.length <= n) {
-        n -= c.length;
-        this.chunks.shift();
-      } else {
-        this.chunks[0] = c.subarray(n);
-        n = 0;
-      }
-    }
+/**
+ * Reads a whole stream from any chunk source (a Node Readable such as a file stream or
+ * process.stdin, or any async iterable of byte chunks) through a StreamReader.
+ */
+export async function readStreamFrom(source: AsyncIterable<Uint8Array | string>, handlers: StreamHandlers): Promise<void> {
+  const reader = new StreamReader(handlers);
+  for await (const chunk of source) {
+    if (typeof chunk === 'string') throw new TypeError('readStreamFrom: the source must yield bytes, not text (no setEncoding)');
+    reader.push(chunk);
   }
+  reader.end();
 }
