@@ -7,6 +7,7 @@ import { writeBody } from '../wire/encode-body.js';
 import { EncodeError } from '../wire/errors.js';
 import { LAYOUTS, WATCH_DATA_EXTENDED_SHORT } from '../wire/layout.js';
 import { BinaryWriter, type Sink } from '../wire/writer.js';
+import { writeRecordFast } from './fast-encode.js';
 import type { Stream, StreamHeader, XsRecord } from './types.js';
 import { modelToWire } from './wire-model.js';
 
@@ -26,8 +27,17 @@ function typeCodeOf(r: XsRecord): number {
   return r.type === 'UNKNOWN' ? r.typeCode : RecordType[r.type];
 }
 
-/** Appends one record (envelope, body, padding) to `w`, in `w`'s byte order. */
+/**
+ * Appends one record (envelope, body, padding) to `w`, in `w`'s byte order. Plainly valid
+ * records go through the encoder generated from the layouts (fast-encode.ts); anything else
+ * through writeRecordLayout, which gives the same bytes or the EncodeError.
+ */
 export function writeRecord(w: BinaryWriter, r: XsRecord, index = -1): void {
+  if (!writeRecordFast(w, r)) writeRecordLayout(w, r, index);
+}
+
+/** writeRecord by the generic layout-driven path (the reference for the generated encoder). */
+export function writeRecordLayout(w: BinaryWriter, r: XsRecord, index = -1): void {
   const start = w.offset;
   const typeCode = typeCodeOf(r);
   if (!isU32(typeCode)) throw new EncodeError(index, `${r.type}: typeCode ${String(typeCode)} is not a u32`);
@@ -73,9 +83,17 @@ export function writeRecord(w: BinaryWriter, r: XsRecord, index = -1): void {
   }
 }
 
+export interface EncodeToOptions {
+  /**
+   * The sink writes each chunk out before it returns (fs.writeSync): it is then given views of
+   * one reused block rather than a copy of each (faster, no garbage). Default false.
+   */
+  transient?: boolean;
+}
+
 /** Writes a whole stream to a sink in blocks (bounded memory). */
-export function encodeStreamTo(stream: Stream, sink: Sink): void {
-  const w = new BinaryWriter(stream.header.byteOrder, sink);
+export function encodeStreamTo(stream: Stream, sink: Sink, options: EncodeToOptions = {}): void {
+  const w = new BinaryWriter(stream.header.byteOrder, sink, 1 << 20, options.transient ?? false);
   encodeInto(w, stream);
   w.flush();
 }

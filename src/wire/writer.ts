@@ -9,13 +9,19 @@ export type Sink = (chunk: Uint8Array) => void;
 export class BinaryWriter {
   private buf: Uint8Array;
   private view: DataView;
+  private bufB: Buffer;
   private pos = 0;
   private flushed = 0;
   little: boolean;
 
-  constructor(order: ByteOrder = 'little', private readonly sink?: Sink, blockSize = 1 << 20) {
+  /**
+   * `transient`: the sink is done with each chunk when it returns (it writes it out at once),
+   * so flush hands it a view of the block instead of a copy.
+   */
+  constructor(order: ByteOrder = 'little', private readonly sink?: Sink, blockSize = 1 << 20, private readonly transient = false) {
     this.buf = new Uint8Array(blockSize);
     this.view = new DataView(this.buf.buffer);
+    this.bufB = Buffer.from(this.buf.buffer, 0, this.buf.length);
     this.little = order === 'little';
   }
 
@@ -37,6 +43,7 @@ export class BinaryWriter {
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
+    this.bufB = Buffer.from(next.buffer, 0, next.length);
   }
 
   /** Flushes once the block is half full; call between records. */
@@ -46,8 +53,8 @@ export class BinaryWriter {
 
   flush(): void {
     if (!this.sink || this.pos === 0) return;
-    // The sink gets a copy: the block is reused at once.
-    this.sink(this.buf.slice(0, this.pos));
+    // The block is reused at once: the sink gets a copy unless it said it needs none.
+    this.sink(this.transient ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos));
     this.flushed += this.pos;
     this.pos = 0;
   }
@@ -99,6 +106,30 @@ export class BinaryWriter {
     this.buf.fill(0, this.pos, this.pos + n);
     this.pos += n;
   }
+  /**
+   * Room for `n` more bytes in the current block; returns where they start in `block`. For
+   * generated encoders that write a whole record at once, then `commit(n)`. The block may be
+   * replaced by a larger one here, so read `block`/`dataView` after calling.
+   */
+  reserve(n: number): number {
+    this.ensure(n);
+    return this.pos;
+  }
+  /** Marks `n` bytes after the reserved position as written (the caller wrote every one). */
+  commit(n: number): void {
+    this.pos += n;
+  }
+  get block(): Uint8Array {
+    return this.buf;
+  }
+  get dataView(): DataView {
+    return this.view;
+  }
+  /** The block as a Buffer (for latin1Write). */
+  get blockBuffer(): Buffer {
+    return this.bufB;
+  }
+
   /** Overwrites a u32 already written at absolute offset `at` (still buffered). */
   patchU32(at: number, v: number): void {
     this.view.setUint32(at - this.flushed, v, this.little);
