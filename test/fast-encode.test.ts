@@ -90,7 +90,7 @@ describe('generated encoder = layout-driven encoder', () => {
       len: fc.option(fc.nat({ max: 400 }), { nil: undefined }),
       padding: fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }),
       unterminated: fc.option(fc.subarray(['path', 'wpath', 'token', 'quotaNames']), { nil: undefined }),
-      high: fc.option(fc.string({ unit: 'binary', maxLength: 40 }), { nil: undefined }),
+      high: fc.option(fc.array(fc.integer({ min: 1, max: 0xffff }), { maxLength: 40 }).map((a) => String.fromCharCode(...a)), { nil: undefined }),
     });
     let fastWrote = 0;
     fc.assert(
@@ -105,9 +105,9 @@ describe('generated encoder = layout-driven encoder', () => {
         expect(fast).toEqual(ref);
         if (writeRecordFast(new BinaryWriter(order, undefined, 64), r as unknown as XsRecord)) fastWrote++;
       }),
-      { numRuns: 800 },
+      { numRuns: 1000 },
     );
-    expect(fastWrote).toBeGreaterThan(200);
+    expect(fastWrote).toBeGreaterThan(100);
   });
 
   it('broken records: same bytes or the same EncodeError', () => {
