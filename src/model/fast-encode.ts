@@ -216,6 +216,7 @@ function genFields(g: Gen, fields: readonly Field[], src: string, scope: Scope, 
         const n = g.v(`${f.key}Len`);
         g.check.push(`${v} = ${src}.${f.key}; if (${v} !== undefined && !(${v} instanceof Uint8Array)) ${FAIL}`);
         g.size.push(`${n} = (${f.to} - (${sz} % ${f.to})) % ${f.to}; ${sz} += ${n};`);
+        g.size.push(`if (${v} !== undefined && ${v}.length !== ${n}) ${FAIL}`);
         scope.set(f.key, { value: v, count: n });
         break;
       }
@@ -223,6 +224,9 @@ function genFields(g: Gen, fields: readonly Field[], src: string, scope: Scope, 
         const on = scope.get(f.when.key);
         if (!on) throw new Error(`optional group refers to ${f.when.key} before it is read`);
         const cond = `(${on.value} & ${f.when.mask}) !== 0`;
+        // A value given for a field that is not written: the generic path refuses it.
+        const keys = f.fields.map((h) => ('key' in h ? `${src}.${h.key} !== undefined` : 'false'));
+        g.check.push(`if (!(${cond}) && (${keys.join(' || ')})) ${FAIL}`);
         g.check.push(`if (${cond}) {`);
         g.size.push(`if (${cond}) {`);
         g.write.push(`if (${cond}) {`);
@@ -271,8 +275,11 @@ function genWrite(g: Gen, f: Field, scope: Scope): void {
     case 'cstring': {
       // Strings hold one char per byte; Uint8Array stores the low byte, as latin1 encoding does.
       const v = s!.value;
-      // (a loop beats the native call for short strings)
-      g.write.push(`if (${v}.length > 16) bb.latin1Write(${v}, p, ${v}.length); else for (let i = 0; i < ${v}.length; i++) u8[p + i] = ${v}.charCodeAt(i);`);
+      // One byte per char: a char above U+00FF has no byte and is refused by the generic path
+      // (checked here, while writing: nothing counts until commit). A loop beats the native
+      // call for short strings.
+      g.write.push(`if (${v}.length > 16) { if (WIDE.test(${v})) ${FAIL} bb.latin1Write(${v}, p, ${v}.length); }`);
+      g.write.push(`else for (let i = 0; i < ${v}.length; i++) { const c = ${v}.charCodeAt(i); if (c > 0xff) ${FAIL} u8[p + i] = c; }`);
       g.write.push(`p += ${v}.length; if (!${s!.unterminated}) u8[p++] = 0;`);
       break;
     }
@@ -280,7 +287,7 @@ function genWrite(g: Gen, f: Field, scope: Scope): void {
       g.write.push(`for (let i = 0; i < ${s!.count}; i++) { ${intWrite(g, f.int, `${s!.value}[i]`)} p += ${INT_SIZE[f.int]}; }`);
       break;
     case 'cstrings':
-      g.write.push(`for (let i = 0; i < ${s!.count}; i++) { const x = ${s!.value}[i]; for (let k = 0; k < x.length; k++) u8[p + k] = x.charCodeAt(k); p += x.length; u8[p++] = 0; }`);
+      g.write.push(`for (let i = 0; i < ${s!.count}; i++) { const x = ${s!.value}[i]; for (let k = 0; k < x.length; k++) { const c = x.charCodeAt(k); if (c > 0xff) ${FAIL} u8[p + k] = c; } p += x.length; u8[p++] = 0; }`);
       break;
     case 'array': {
       g.write.push(`for (let i = 0; i < ${s!.count}; i++) { const it = ${s!.value}[i];`);
@@ -293,7 +300,7 @@ function genWrite(g: Gen, f: Field, scope: Scope): void {
     }
     case 'align':
       // Given padding is kept when it has the right size, else zeros (as encode-body.ts does).
-      g.write.push(`if (${s!.value} !== undefined && ${s!.value}.length === ${s!.count}) u8.set(${s!.value}, p); else for (let i = 0; i < ${s!.count}; i++) u8[p + i] = 0;`);
+      g.write.push(`if (${s!.value} !== undefined) u8.set(${s!.value}, p); else for (let i = 0; i < ${s!.count}; i++) u8[p + i] = 0;`);
       g.write.push(`p += ${s!.count};`);
       break;
     default:
@@ -321,7 +328,7 @@ export function recordEncoderSource(layout: RecordLayout, little: boolean): stri
     defect
       ? `const canon = Math.ceil((${sz} + 4) / 8) * 8;` // what the defective writer declares
       : `const canon = Math.ceil(${sz} / 8) * 8;`,
-    `const len = rec.len ?? canon; if (typeof len !== 'number' || (len >>> 0) !== len${defect ? '' : ` || len < ${sz}`}) ${FAIL}`,
+    `const len = rec.len === undefined ? canon : rec.len; if (typeof len !== 'number' || (len >>> 0) !== len${defect ? '' : ` || len < ${sz}`}) ${FAIL}`,
     `const end = Math.ceil(${defect ? sz : 'len'} / 8) * 8;`,
     `if (end - ${sz} > 65536) ${FAIL} // a huge declared len: let the generic path deal with it`,
     `const padding = rec.padding; if (padding && (!(padding instanceof Uint8Array) || padding.length !== end - ${sz})) ${FAIL}`,
@@ -334,6 +341,9 @@ export function recordEncoderSource(layout: RecordLayout, little: boolean): stri
   ].join('\n');
 }
 
+/** A char that has no byte (above U+00FF). */
+const WIDE = /[^\u0000-\u00ff]/;
+
 function compile(layout: RecordLayout, little: boolean): RecordEncoder | undefined {
   let src: string;
   try {
@@ -343,7 +353,7 @@ function compile(layout: RecordLayout, little: boolean): RecordEncoder | undefin
     return undefined;
   }
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function(`return function encode_${layout.type}(rec, src, w) {\n${src}\n};`)() as RecordEncoder;
+  return new Function('WIDE', `return function encode_${layout.type}(rec, src, w) {\n${src}\n};`)(WIDE) as RecordEncoder;
 }
 
 function table(little: boolean): Map<string, RecordEncoder | undefined> {
@@ -405,7 +415,7 @@ function writeUnknown(w: BinaryWriter, r: Extract<XsRecord, { type: 'UNKNOWN' }>
   const body = r.body;
   const code = r.typeCode;
   if (!(body instanceof Uint8Array) || typeof code !== 'number' || (code >>> 0) !== code) return false;
-  const len = r.len ?? body.length;
+  const len = r.len === undefined ? body.length : r.len;
   if (typeof len !== 'number' || (len >>> 0) !== len || len < body.length) return false;
   const end = Math.ceil(len / 8) * 8;
   if (end - body.length > 65536) return false;
