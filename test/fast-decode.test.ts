@@ -17,6 +17,7 @@ import type { RecordLocation, Stream, XsRecord } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { LAYOUTS } from '../src/wire/layout.js';
 import { walkSpans } from '../src/wire/spans.js';
+import { loadGoldenVectors } from './helpers/annotated-hex.js';
 import { recordArb, u16, u32 } from './helpers/record-arb.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -110,17 +111,24 @@ function binFiles(dir: string): string[] {
   }
   return out.sort();
 }
-const fixtures = binFiles(root);
+/** Every stream in fixtures/: binary files, and the hand-assembled golden vectors (annotated hex). */
+const fixtures: { name: string; bytes: Buffer; capture: boolean }[] = [
+  ...binFiles(root).map((f) => ({ name: f.slice(root.length), bytes: readFileSync(f), capture: f.includes('/captures/') })),
+  ...loadGoldenVectors().map((v) => ({ name: `golden/${v.file}`, bytes: v.hex.bytes, capture: false })),
+];
 
 describe('fast decode path = binary-parser path on every fixture stream', () => {
-  it('finds the captures', () => expect(fixtures.filter((f) => f.includes('/captures/')).length).toBeGreaterThanOrEqual(4));
+  it('finds the captures and the golden vectors', () => {
+    expect(fixtures.filter((f) => f.capture).length).toBeGreaterThanOrEqual(4);
+    expect(fixtures.filter((f) => f.name.startsWith('golden/')).length).toBeGreaterThanOrEqual(30);
+  });
   for (const f of fixtures) {
-    it(f.slice(root.length), () => {
-      agree(readFileSync(f));
+    it(f.name, () => {
+      agree(f.bytes);
     });
   }
   it('decodes the captures at all (not only agreeing faults)', () => {
-    for (const f of fixtures.filter((x) => x.includes('/captures/'))) expect(agree(readFileSync(f)).ok).toBe(true);
+    for (const f of fixtures.filter((x) => x.capture)) expect(agree(f.bytes).ok).toBe(true);
   });
 });
 
@@ -275,8 +283,8 @@ describe('fast decode path = binary-parser path on generated streams', () => {
     expect(failed).toBeGreaterThan(50);
   });
 
-  it('mutated captures (errors included)', () => {
-    const caps = fixtures.filter((f) => f.includes('/captures/')).map((f) => readFileSync(f));
+  it('mutated captures and golden vectors (errors included)', () => {
+    const caps = fixtures.map((f) => f.bytes);
     let failed = 0;
     let decoded = 0;
     fc.assert(
@@ -284,7 +292,7 @@ describe('fast decode path = binary-parser path on generated streams', () => {
         if (agree(mutate(caps[i]!, muts), sizes).ok) decoded++;
         else failed++;
       }),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
     expect(failed).toBeGreaterThan(20);
     expect(decoded).toBeGreaterThan(20);
