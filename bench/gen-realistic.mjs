@@ -6,7 +6,7 @@
 //
 //   node bench/gen-realistic.mjs OUT [targetMB=100]
 
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { writeHeader, writeRecord } from '../dist/model/encode.js';
 import { BinaryWriter } from '../dist/wire/writer.js';
 
@@ -35,8 +35,7 @@ export function generateRealisticTo(path, targetBytes) {
   const uuid = () => `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`;
   const guests = Math.max(1, Math.round(targetBytes / BYTES_PER_GUEST));
 
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(path, 'w');
   const w = new BinaryWriter('little', (chunk) => { let o = 0; while (o < chunk.length) o += writeSync(fd, chunk, o); });
   let count = 0;
   const put = (r) => { writeRecord(w, r, count++); w.maybeFlush(); };
@@ -167,7 +166,6 @@ export function generateRealisticTo(path, targetBytes) {
   put({ type: 'END' });
   w.flush();
   closeSync(fd);
-  renameSync(tmp, path);
   return { records: count, guests };
 }
 

@@ -315,16 +315,26 @@ function compile(layout: RecordLayout, little: boolean): BodyDecoder {
   return make(EMPTY) as BodyDecoder;
 }
 
-/** Body decoders by type code (undefined: not a known type), per byte order. */
+/**
+ * Body decoders by type code (undefined: not a known type), per byte order. Each is compiled on
+ * first use (a command start-up should not pay for record types it never meets): the table
+ * starts with a stub that compiles the real decoder, puts it in its place and runs it.
+ */
 function decoderTable(little: boolean): (BodyDecoder | undefined)[] {
   const t: (BodyDecoder | undefined)[] = [];
-  for (const [name, code] of Object.entries(RecordType)) t[code] = compile(LAYOUTS[name as keyof typeof RecordType], little);
+  for (const [name, code] of Object.entries(RecordType)) {
+    t[code] = (buf, view, p, limit, st) => (t[code] = compile(LAYOUTS[name as keyof typeof RecordType], little))(buf, view, p, limit, st);
+  }
   return t;
 }
 const DECODERS_LE = decoderTable(true);
 const DECODERS_BE = decoderTable(false);
-const SHORT_LE = compile(WATCH_DATA_EXTENDED_SHORT, true);
-const SHORT_BE = compile(WATCH_DATA_EXTENDED_SHORT, false);
+/** The 4.22 short-header layout, [little, big], compiled on first use. */
+const SHORT: (BodyDecoder | undefined)[] = [undefined, undefined];
+function shortDecoder(little: boolean): BodyDecoder {
+  const i = little ? 0 : 1;
+  return (SHORT[i] ??= compile(WATCH_DATA_EXTENDED_SHORT, little));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Records and streams
@@ -357,7 +367,7 @@ function decodeOne(buf: Buffer, view: DataView, offset: number, index: number, l
       : undefined;
   if (short !== undefined) {
     // Xen 4.22's defective writer: see decode.ts. The next record starts at the real boundary.
-    const m = (little ? SHORT_LE : SHORT_BE)(buf, view, bodyStart, bodyStart + short, fr);
+    const m = shortDecoder(little)(buf, view, bodyStart, bodyStart + short, fr);
     wireEnd = bodyStart + roundUp8(short);
     if (m === null || wireEnd > buf.length) return slow(buf, offset, index, little, base, fr);
     const w = m as Extract<XsRecord, { type: 'WATCH_DATA_EXTENDED' }>;

@@ -356,10 +356,19 @@ function compile(layout: RecordLayout, little: boolean): RecordEncoder | undefin
   return new Function('WIDE', `return function encode_${layout.type}(rec, src, w) {\n${src}\n};`)(WIDE) as RecordEncoder;
 }
 
-function table(little: boolean): Map<string, RecordEncoder | undefined> {
-  const m = new Map<string, RecordEncoder | undefined>();
-  for (const name of Object.keys(RecordType)) m.set(name, compile(LAYOUTS[name as keyof typeof RecordType], little));
-  m.set('WATCH_DATA_EXTENDED_SHORT', compile(WATCH_DATA_EXTENDED_SHORT, little));
+const NO_ENCODER: RecordEncoder = () => false;
+
+/** Encoders by layout name, per byte order; each compiled on first use (a stub stands in). */
+function table(little: boolean): Map<string, RecordEncoder> {
+  const m = new Map<string, RecordEncoder>();
+  const layouts: RecordLayout[] = [...Object.keys(RecordType).map((n) => LAYOUTS[n as keyof typeof RecordType]), WATCH_DATA_EXTENDED_SHORT];
+  for (const layout of layouts) {
+    m.set(layout.type, (rec, src, w) => {
+      const real = compile(layout, little) ?? NO_ENCODER;
+      m.set(layout.type, real);
+      return real(rec, src, w);
+    });
+  }
   return m;
 }
 const ENCODERS_LE = table(true);
