@@ -12,6 +12,8 @@ import { walkSpans } from '../wire/spans.js';
 import type { WireObject } from '../wire/encode-body.js';
 import { SHORT_HEADER_DEFECT, type RecordLocation, type Stream, type StreamHeader, type XsRecord } from './types.js';
 import { wireToModel } from './wire-model.js';
+// (fast-decode.ts imports this module too; neither uses the other's bindings while loading.)
+import { decodeStreamFast } from './fast-decode.js';
 
 const END_MARK = '_end';
 
@@ -186,8 +188,17 @@ export function decodeStreamDetailed(
   return { stream, locations };
 }
 
+/**
+ * Decodes a whole stream held in memory, by the fast path generated from the same layouts
+ * (fast-decode.ts): the same model as decodeStreamDetailed's, the same DecodeError on a fault
+ * (the fast path hands a record it cannot decode to decodeRecordAt below), several times
+ * faster. test/fast-decode.test.ts holds the two paths to identical models and errors on every
+ * capture, golden vector and generated or mutated stream. Byte fields are Uint8Array views (the
+ * model's type) rather than Buffers. binary-parser stays in decodeStreamDetailed/decodeRecordAt:
+ * the reference the fast path is tested against and falls back on for exact error reports.
+ */
 export function decodeStream(input: Uint8Array): Stream {
-  return decodeStreamDetailed(input).stream;
+  return decodeStreamFast(input);
 }
 
 export { RECORD_HEADER_SIZE };

@@ -12,8 +12,11 @@
 // streams, failures included.
 //
 // Byte fields are plain Uint8Array views of the input (the model's type), not Buffers: making
-// a Buffer view costs two to three times as much per record. decodeStream/decodeStreamDetailed
-// (binary-parser) return Buffer views; both are Uint8Array with the same bytes.
+// a Buffer view costs two to three times as much per record. (decodeStreamDetailed, the
+// binary-parser path, returns Buffer views: both are Uint8Array with the same bytes.)
+//
+// Users: decodeStream (decode.ts) is decodeStreamFast; the StreamReader decodes every record
+// that lies whole in a chunk with decodeRecordsFast, in place.
 
 import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType, type ByteOrder } from '../wire/constants.js';
 import { INT_SIZE, LAYOUTS, WATCH_DATA_EXTENDED_SHORT, type Field, type IntType, type LengthRef, type RecordLayout } from '../wire/layout.js';
@@ -351,7 +354,7 @@ const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 /**
  * Decodes the record at `offset` of `buf` (a window whose first byte is at absolute offset
  * `base`) into `fr`. Hands the record to the binary-parser path whenever the fast path cannot
- * decode it, so that faults are reported by the same code as in decodeStream.
+ * decode it, so that faults are reported by the same code as in decodeStreamDetailed.
  */
 function decodeOne(buf: Buffer, view: DataView, offset: number, index: number, little: boolean, base: number, fr: Frame): XsRecord {
   const bodyStart = offset + RECORD_HEADER_SIZE;
@@ -423,7 +426,7 @@ export function viewOf(buf: Uint8Array): DataView {
  * `buf` is a window of the stream whose first byte lies at absolute offset `base`; `view` must
  * be `viewOf(buf)` (pass it in to make it once per window). The record must lie whole inside
  * `buf`, or `buf` must run to the end of the input (then the fault is reported as in
- * decodeStream). Same result and errors as decodeRecordAt.
+ * decodeStreamDetailed). Same result and errors as decodeRecordAt.
  */
 export function decodeRecordFast(
   buf: Buffer,
@@ -480,7 +483,7 @@ export function decodeRecordsFast(
   return { offset, count: index - firstIndex, ended };
 }
 
-/** Decodes a whole stream held in memory: same model as decodeStream, faster. */
+/** Decodes a whole stream held in memory (decodeStream): the model decodeStreamDetailed gives, faster. */
 export function decodeStreamFast(input: Uint8Array): Stream {
   const buf = asBuffer(input);
   const header = decodeHeader(buf);
