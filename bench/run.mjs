@@ -153,6 +153,7 @@ async function main() {
     ...(process.env.BENCH_BP ? [{ name: 'decode (binary-parser)', args: [tasksJs, 'decode-bp', file], runs: 1 }] : []),
     { name: 'streaming decode (64 KiB chunks)', args: [tasksJs, 'stream', file] },
     { name: 'encode (decode + encode to /dev/null)', args: [tasksJs, 'encode', file] },
+    { name: 'streaming re-encode, big-endian (StreamReader -> StreamWriter)', args: [tasksJs, 'transcode', file] },
     { name: 'xsmig info', cli: 'info', args: [cliMain, 'info', file], target: 2.5 },
     { name: 'xsmig check', cli: 'check', args: [cliMain, 'check', file], target: 3, okCodes: [0, 1] },
     { name: 'xsmig dump > /dev/null', cli: 'dump', args: [cliMain, 'dump', file], target: 6, stdoutToNull: true },

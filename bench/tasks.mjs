@@ -5,6 +5,8 @@
 //   node bench/tasks.mjs decode-bp FILE      read + decodeStream (binary-parser, for comparison)
 //   node bench/tasks.mjs stream FILE         64 KiB reads through the StreamReader, records counted
 //   node bench/tasks.mjs encode FILE         read + decode, then encode to /dev/null in 1 MiB blocks
+//   node bench/tasks.mjs transcode FILE      StreamReader -> StreamWriter (big-endian) -> /dev/null:
+//                                            what a streaming `convert --byte-order big` costs
 //
 // Each prints one JSON line: records, and the time of its phases in ms (measured inside).
 
@@ -50,7 +52,7 @@ switch (task) {
     });
     const fd = openSync(file, 'r');
     for (;;) {
-      const buf = Buffer.allocUnsafe(Number(process.env.CHUNK ?? 65536));
+      const buf = Buffer.allocUnsafe(1 << 16);
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       r.push(n === buf.length ? buf : buf.subarray(0, n));
@@ -78,6 +80,45 @@ switch (task) {
     out.decode = t1 - t0;
     out.encode = now() - t1;
     out.records = s.records.length;
+    out.bytes = bytes;
+    break;
+  }
+  case 'transcode': {
+    const { StreamReader } = await import(new URL('model/stream-reader.js', dist));
+    const { StreamWriter } = await import(new URL('model/stream-writer.js', dist));
+    const t0 = now();
+    const fdOut = openSync('/dev/null', 'w');
+    let w;
+    let records = 0;
+    let bytes = 0;
+    const r = new StreamReader({
+      onHeader(h) {
+        w = new StreamWriter({ ...h, byteOrder: 'big' }, (c) => {
+          bytes += c.length;
+          writeSync(fdOut, c);
+        }, { transient: true });
+      },
+      onRecord(rec) {
+        records++;
+        w.write(rec);
+      },
+      onTrailing(_n, head) {
+        w.end(head);
+      },
+    });
+    const fd = openSync(file, 'r');
+    for (;;) {
+      const buf = Buffer.allocUnsafe(1 << 16);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      r.push(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    closeSync(fd);
+    r.end();
+    w.end();
+    closeSync(fdOut);
+    out.transcode = now() - t0;
+    out.records = records;
     out.bytes = bytes;
     break;
   }

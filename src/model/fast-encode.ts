@@ -270,7 +270,9 @@ function genWrite(g: Gen, f: Field, scope: Scope): void {
       g.write.push(`u8[p] = ${s!.value}.charCodeAt(0); p += 1;`);
       break;
     case 'bytes':
-      g.write.push(`if (${s!.count} > 0) { u8.set(${s!.value}, p); p += ${s!.count}; }`);
+      // (a loop beats TypedArray#set for a few bytes)
+      g.write.push(`if (${s!.count} > 24) u8.set(${s!.value}, p); else for (let i = 0; i < ${s!.count}; i++) u8[p + i] = ${s!.value}[i];`);
+      g.write.push(`p += ${s!.count};`);
       break;
     case 'cstring': {
       // Strings hold one char per byte; Uint8Array stores the low byte, as latin1 encoding does.
@@ -407,6 +409,8 @@ function quotaSource(rec: XsRecord): Record<string, unknown> | undefined {
  */
 export function writeRecordFast(w: BinaryWriter, r: XsRecord): boolean {
   const t = r.type;
+  // Nodes are nearly all of a large stream: straight to their encoder.
+  if (t === 'NODE_DATA') return (w.little ? ENCODERS_LE : ENCODERS_BE).get('NODE_DATA')!(r, r as unknown as Record<string, unknown>, w);
   if (t === 'UNKNOWN') return writeUnknown(w, r);
   const key = t === 'WATCH_DATA_EXTENDED' && r.producerDefect ? 'WATCH_DATA_EXTENDED_SHORT' : t;
   const enc = (w.little ? ENCODERS_LE : ENCODERS_BE).get(key);
