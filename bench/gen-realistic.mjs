@@ -23,6 +23,14 @@ function rng(seed) {
 }
 
 const te = (s) => Buffer.from(s, 'latin1');
+
+function watchEvent(path, token) {
+  const payload = te(`${path}\0${token}\0`);
+  const head = Buffer.alloc(16);
+  head.writeUInt32LE(15, 0);
+  head.writeUInt32LE(payload.length, 12);
+  return Buffer.concat([head, payload]);
+}
 const DOMID_INVALID = 0x7ff4;
 
 /** Approximate bytes per guest (all its records), to size the stream. */
@@ -61,8 +69,9 @@ export function generateRealisticTo(path, targetBytes) {
       type: 'CONNECTION_DATA', connId, connType: 0, fields: 1,
       connSpec: { domid: d, tdomid: DOMID_INVALID, evtchn: 1 + (d % 1000) },
       outRespLen: 0, inData: new Uint8Array(0),
-      // A few guests have a queued watch event (header + path + token).
-      outData: d % 97 === 0 ? te(`\x0f\0\0\0\0\0\0\0\0\0\0\0\x1f\0\0\0/local/domain/${d}/control/shutdown\0shutdown\0`.slice(0, 48)) : new Uint8Array(0),
+      // A few guests have a queued watch event: a whole wire message, header (type 15
+      // XS_WATCH_EVENT, req-id, tx-id, len; little-endian like the records) + path + token.
+      outData: d % 97 === 0 ? watchEvent(`/local/domain/${d}/control/shutdown`, 'FFFFFFFF8200e000') : new Uint8Array(0),
       uniqueId: BigInt(d) * 0x100000001n,
     });
     const base = `/local/domain/${d}`;

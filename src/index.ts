@@ -10,7 +10,7 @@ export { decodeStream, decodeStreamDetailed, decodeRecordAt, decodeHeader } from
 export type { DecodeResult } from './model/decode.js';
 export { encodeStream, encodeStreamTo, writeRecord, writeHeader } from './model/encode.js';
 export type { EncodeToOptions } from './model/encode.js';
-export { decodeStreamFast } from './model/fast-decode.js';
+export { decodeStreamFast, decodeStreamFastDetailed } from './model/fast-decode.js';
 export { StreamReader, readStreamFrom } from './model/stream-reader.js';
 export type { StreamHandlers } from './model/stream-reader.js';
 export { StreamWriter } from './model/stream-writer.js';

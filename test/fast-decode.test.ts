@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeStream, decodeStreamDetailed } from '../src/model/decode.js';
 import { encodeStream } from '../src/model/encode.js';
-import { bodyDecoderSource, decodeRecordFast, decodeStreamFast, viewOf } from '../src/model/fast-decode.js';
+import { bodyDecoderSource, decodeRecordFast, decodeStreamFast, decodeStreamFastDetailed, viewOf } from '../src/model/fast-decode.js';
 import { StreamReader } from '../src/model/stream-reader.js';
 import type { RecordLocation, Stream, XsRecord } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
@@ -92,10 +92,10 @@ function agree(bytes: Uint8Array, sizes: number[] = [7, 64, 1, 4096]): Outcome {
   const fast = outcome(() => streamForm(decodeStreamFast(bytes)));
   expect(fast).toEqual(slow);
   expect(outcome(() => streamForm(decodeStream(bytes)))).toEqual(slow);
-  const detailed = outcome(() => {
-    const d = decodeStreamDetailed(bytes);
-    return canon({ header: d.stream.header, records: d.stream.records, trailing: d.stream.trailing ?? null, locations: d.locations });
-  });
+  const detailedForm = (d: { stream: Stream; locations: RecordLocation[] }) =>
+    canon({ header: d.stream.header, records: d.stream.records, trailing: d.stream.trailing ?? null, locations: d.locations });
+  const detailed = outcome(() => detailedForm(decodeStreamDetailed(bytes)));
+  expect(outcome(() => detailedForm(decodeStreamFastDetailed(bytes)))).toEqual(detailed);
   expect(outcome(() => readChunked(bytes, sizes))).toEqual(detailed);
   expect(outcome(() => readChunked(bytes, []))).toEqual(detailed);
   return slow;

@@ -483,6 +483,28 @@ export function decodeRecordsFast(
   return { offset, count: index - firstIndex, ended };
 }
 
+/**
+ * decodeStreamDetailed by the fast path: the same stream, locations and errors; `onRecord` sees
+ * each record as it is decoded.
+ */
+export function decodeStreamFastDetailed(
+  input: Uint8Array,
+  onRecord?: (record: XsRecord, location: RecordLocation) => void,
+): { stream: Stream; locations: RecordLocation[] } {
+  const buf = asBuffer(input);
+  const header = decodeHeader(buf);
+  const records: XsRecord[] = [];
+  const locations: RecordLocation[] = [];
+  const r = decodeRecordsFast(buf, viewOf(buf), HEADER_SIZE, 0, header.byteOrder, 0, true, (record, location) => {
+    records.push(record);
+    locations.push(location);
+    onRecord?.(record, location);
+  });
+  const stream: Stream = { header, records };
+  if (r.offset < buf.length) stream.trailing = buf.subarray(r.offset);
+  return { stream, locations };
+}
+
 /** Decodes a whole stream held in memory (decodeStream): the model decodeStreamDetailed gives, faster. */
 export function decodeStreamFast(input: Uint8Array): Stream {
   const buf = asBuffer(input);
