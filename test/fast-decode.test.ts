@@ -6,13 +6,14 @@
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeStream, decodeStreamDetailed } from '../src/model/decode.js';
 import { encodeStream } from '../src/model/encode.js';
 import { bodyDecoderSource, decodeRecordFast, decodeStreamFast, decodeStreamFastDetailed, viewOf } from '../src/model/fast-decode.js';
-import { StreamReader } from '../src/model/stream-reader.js';
+import { StreamReader, readStreamFrom } from '../src/model/stream-reader.js';
 import type { RecordLocation, Stream, XsRecord } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { LAYOUTS } from '../src/wire/layout.js';
@@ -40,6 +41,15 @@ type Outcome = { ok: true; value: string } | { ok: false; error: unknown };
 function errorForm(e: unknown): unknown {
   if (!(e instanceof DecodeError)) throw e; // anything else is a bug in either path
   return { offset: e.offset, recordIndex: e.recordIndex, recordType: e.recordType, field: e.field, expected: e.expected, found: e.found, message: e.message };
+}
+
+function errorOffset(bytes: Uint8Array): number {
+  try {
+    decodeStreamDetailed(bytes);
+  } catch (e) {
+    return (e as DecodeError).offset;
+  }
+  throw new Error('expected a fault');
 }
 
 function outcome(f: () => unknown): Outcome {
@@ -336,6 +346,21 @@ describe('fast decode path: targeted cases', () => {
     expect(r.ok).toBe(false);
     expect(() => decodeStreamFast(bytes)).toThrow(DecodeError);
     expect(() => decodeStreamFast(bytes)).toThrow(/record #0 \(NODE_DATA\), field value/);
+  });
+
+  it('readStreamFrom reads a Node Readable (async chunks) like decodeStream', async () => {
+    const bytes = fixtures.find((f) => f.capture)!.bytes;
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; at += 333) chunks.push(bytes.subarray(at, at + 333));
+    const records: XsRecord[] = [];
+    let trailing = -1;
+    await readStreamFrom(Readable.from(chunks), { onRecord: (r) => records.push(r), onTrailing: (n) => (trailing = n) });
+    expect(JSON.stringify(canon(records))).toBe(JSON.stringify(canon(decodeStreamDetailed(bytes).stream.records)));
+    expect(trailing).toBe(-1);
+    // A cut stream rejects with the DecodeError decodeStream throws.
+    const cut = bytes.subarray(0, bytes.length - 5);
+    await expect(readStreamFrom(Readable.from([cut]), {})).rejects.toMatchObject({ name: 'DecodeError', offset: errorOffset(cut) });
+    await expect(readStreamFrom(Readable.from(['text']), {})).rejects.toThrow(TypeError);
   });
 
   it('decodeRecordFast gives the record and its absolute location', () => {
