@@ -235,6 +235,14 @@ async function main() {
   rmSync(tmpOut, { force: true });
 
   // Summary table.
+  if (rows.length) summary(rows, floorWalls, size);
+
+  // Pipe test: memory of info and dump reading a stream from stdin does not grow with it.
+  if (filters.length === 0 || filters.some((f) => 'pipe'.includes(f))) await pipeTest();
+  console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
+function summary(rows, floorWalls, size) {
   console.log(`\nfloor (read into one Buffer): median ${fmt(median(floorWalls), 0)} ms (${fmt(Math.min(...floorWalls), 0)}-${fmt(Math.max(...floorWalls), 0)}), ${fmt(size / 1e6 / (median(floorWalls) / 1000), 0)} MB/s\n`);
   const head = ['task', 'ratio (min-max)', 'target', 'wall ms', 'MB/s', 'records/s', 'peak RSS MiB', 'CPU ms'];
   const lines = rows.map((r) =>
@@ -247,29 +255,29 @@ async function main() {
   console.log(row(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const l of lines) console.log(row(l));
-
-  // Pipe test: memory of info and dump reading a stream from stdin does not grow with it.
-  if (filters.length === 0 || filters.some((f) => 'pipe'.includes(f))) await pipeTest();
-  console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 
 async function pipeTest() {
   console.log('\npipe test: peak RSS reading the stream from stdin (target <= 64 MiB; 200 MB no more than 10% above 100 MB)');
   const files = { 100: (await ensureStream(100)).file, 200: (await ensureStream(200)).file };
   const runs = Math.max(1, Math.min(RUNS, 3));
-  for (const cmd of ['info', 'dump']) {
-    const ok = cliAvailable(cmd);
+  // The library's part alone (StreamReader over stdin, records counted), then the commands.
+  for (const cmd of ['(library) streaming decode', 'info', 'dump']) {
+    const lib = cmd.startsWith('(library)');
+    const args = lib ? [tasksJs, 'stream', '-'] : [cliMain, cmd, '-'];
+    const label = lib ? cmd : `xsmig ${cmd} -`;
+    const ok = lib ? true : cliAvailable(cmd);
     if (ok !== true) {
-      console.log(`  xsmig ${cmd} -: not available (${ok})`);
+      console.log(`  ${label}: not available (${ok})`);
       continue;
     }
     const peak = {};
     for (const mb of [100, 200]) {
       const rss = [];
       for (let i = 0; i < runs; i++) {
-        const r = await runPiped([cliMain, cmd, '-'], files[mb]);
+        const r = await runPiped(args, files[mb]);
         if (r.code !== 0) {
-          console.log(`  xsmig ${cmd} - (${mb} MB): failed, exit ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
+          console.log(`  ${label} (${mb} MB): failed, exit ${r.code}: ${r.stderr.trim().split('\n')[0]}`);
           break;
         }
         if (r.usage) rss.push(r.usage.maxRSSKiB / 1024);
@@ -279,7 +287,7 @@ async function pipeTest() {
     if (peak[100] && peak[200]) {
       const growth = peak[200].med / peak[100].med - 1;
       console.log(
-        `  xsmig ${cmd} -: 100 MB peak RSS ${fmt(peak[100].med, 1)} MiB (${fmt(peak[100].min, 1)}-${fmt(peak[100].max, 1)}), ` +
+        `  ${label}: 100 MB peak RSS ${fmt(peak[100].med, 1)} MiB (${fmt(peak[100].min, 1)}-${fmt(peak[100].max, 1)}), ` +
           `200 MB ${fmt(peak[200].med, 1)} MiB (${fmt(peak[200].min, 1)}-${fmt(peak[200].max, 1)}), growth ${fmt(growth * 100, 1)}% ` +
           `-> ${peak[100].med <= 64 && peak[200].med <= 64 * 1.1 && growth <= 0.1 ? 'met' : 'NOT MET'}`,
       );

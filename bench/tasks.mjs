@@ -4,6 +4,7 @@
 //   node bench/tasks.mjs decode FILE         read + decodeStreamFast (whole model in memory)
 //   node bench/tasks.mjs decode-bp FILE      read + decodeStream (binary-parser, for comparison)
 //   node bench/tasks.mjs stream FILE         64 KiB reads through the StreamReader, records counted
+//                                            (FILE "-": standard input)
 //   node bench/tasks.mjs encode FILE         read + decode, then encode to /dev/null in 1 MiB blocks
 //   node bench/tasks.mjs transcode FILE      StreamReader -> StreamWriter (big-endian) -> /dev/null:
 //                                            what a streaming `convert --byte-order big` costs
@@ -13,6 +14,25 @@
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 
 const [task, file] = process.argv.slice(2);
+
+/** 64 KiB reads of FILE ("-": standard input, e.g. a pipe), a new buffer for each. */
+function readChunks(path, onChunk) {
+  const fd = path === '-' ? 0 : openSync(path, 'r');
+  for (;;) {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    let n;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if (e.code === 'EAGAIN') continue;
+      if (e.code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    onChunk(n === buf.length ? buf : buf.subarray(0, n));
+  }
+  if (fd !== 0) closeSync(fd);
+}
 const dist = new URL('../dist/', import.meta.url);
 const now = () => performance.now();
 const out = {};
@@ -50,14 +70,7 @@ switch (task) {
         if (rec.type === 'NODE_DATA') nodes++;
       },
     });
-    const fd = openSync(file, 'r');
-    for (;;) {
-      const buf = Buffer.allocUnsafe(1 << 16);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      r.push(n === buf.length ? buf : buf.subarray(0, n));
-    }
-    closeSync(fd);
+    readChunks(file, (c) => r.push(c));
     r.end();
     out.stream = now() - t0;
     out.records = records;
@@ -106,14 +119,7 @@ switch (task) {
         w.end(head);
       },
     });
-    const fd = openSync(file, 'r');
-    for (;;) {
-      const buf = Buffer.allocUnsafe(1 << 16);
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      r.push(n === buf.length ? buf : buf.subarray(0, n));
-    }
-    closeSync(fd);
+    readChunks(file, (c) => r.push(c));
     r.end();
     w.end();
     closeSync(fdOut);
