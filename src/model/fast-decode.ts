@@ -308,9 +308,10 @@ export function bodyDecoderSource(layout: RecordLayout, little: boolean): string
 
 /**
  * Every empty byte field shares this one view: a view costs about 100 bytes of heap, and a
- * quarter of the nodes of a real tree (directories) have no value. It holds nothing to change.
+ * quarter of the nodes of a real tree (directories) have no value. It holds no bytes to change,
+ * and is frozen so that nobody hangs a property on the shared object.
  */
-const EMPTY = new Uint8Array(0);
+const EMPTY = Object.freeze(new Uint8Array(0));
 
 function compile(layout: RecordLayout, little: boolean): BodyDecoder {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
