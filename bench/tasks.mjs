@@ -2,7 +2,7 @@
 //
 //   node bench/tasks.mjs floor FILE          read the file into one Buffer (the floor)
 //   node bench/tasks.mjs decode FILE         read + decodeStreamFast (whole model in memory)
-//   node bench/tasks.mjs decode-bp FILE      read + decodeStream (binary-parser, for comparison)
+//   node bench/tasks.mjs decode-bp FILE      read + decodeStreamDetailed (binary-parser, for comparison)
 //   node bench/tasks.mjs stream FILE         64 KiB reads through the StreamReader, records counted
 //                                            (FILE "-": standard input)
 //   node bench/tasks.mjs encode FILE         read + decode, then encode to /dev/null in 1 MiB blocks
@@ -53,7 +53,8 @@ switch (task) {
     const t0 = now();
     const b = readFileSync(file);
     const t1 = now();
-    const s = task === 'decode' ? mod.decodeStreamFast(b) : mod.decodeStream(b);
+    // (decodeStream is the fast path; decodeStreamDetailed is binary-parser record by record)
+    const s = task === 'decode' ? mod.decodeStreamFast(b) : mod.decodeStreamDetailed(b).stream;
     out.read = t1 - t0;
     out.decode = now() - t1;
     out.records = s.records.length;
