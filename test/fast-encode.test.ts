@@ -90,7 +90,14 @@ describe('generated encoder = layout-driven encoder', () => {
       len: fc.option(fc.nat({ max: 400 }), { nil: undefined }),
       padding: fc.option(fc.uint8Array({ maxLength: 16 }), { nil: undefined }),
       unterminated: fc.option(fc.subarray(['path', 'wpath', 'token', 'quotaNames']), { nil: undefined }),
-      high: fc.option(fc.array(fc.integer({ min: 1, max: 0xffff }), { maxLength: 40 }).map((a) => String.fromCharCode(...a)), { nil: undefined }),
+      // Strings of bytes 0x80-0xff (short and long: two write paths), or with wider chars.
+      high: fc.option(
+        fc.oneof(
+          fc.array(fc.integer({ min: 1, max: 0xff }), { maxLength: 40 }),
+          fc.array(fc.integer({ min: 1, max: 0xffff }), { maxLength: 40 }),
+        ).map((a) => String.fromCharCode(...a)),
+        { nil: undefined },
+      ),
     });
     let fastWrote = 0;
     fc.assert(
@@ -99,7 +106,7 @@ describe('generated encoder = layout-driven encoder', () => {
         if (e.len !== undefined) r = { ...r, len: e.len };
         if (e.padding !== undefined) r = { ...r, padding: e.padding };
         if (e.unterminated !== undefined) r = { ...r, unterminated: e.unterminated };
-        // Chars above 0xff are written as their low byte by both (latin1 encoding).
+        // Chars above 0xff have no byte: both refuse them (the same EncodeError); others are written.
         if (e.high !== undefined) for (const k of ['path', 'wpath', 'token']) if (k in r) r = { ...r, [k]: e.high };
         const { fast, ref } = both(r as unknown as XsRecord, order);
         expect(fast).toEqual(ref);
@@ -107,7 +114,9 @@ describe('generated encoder = layout-driven encoder', () => {
       }),
       { numRuns: 1000 },
     );
-    expect(fastWrote).toBeGreaterThan(100);
+    // Most combinations are inconsistent (a random len or padding size) and go the generic way;
+    // a fair share must still be written by the generated encoder.
+    expect(fastWrote).toBeGreaterThan(40);
   });
 
   it('broken records: same bytes or the same EncodeError', () => {

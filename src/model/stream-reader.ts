@@ -15,14 +15,17 @@ export interface StreamHandlers {
   onHeader?(header: StreamHeader): void;
   /**
    * `bytes`: the record's own bytes (envelope, body, padding); valid during the call. Made only
-   * for a handler that asks for it (`wantBytes`, or an onRecord declaring a third parameter):
-   * a view per record costs time on a large stream.
+   * for a handler that asks for it (an onRecord declaring a third parameter, or the reader's
+   * `wantBytes` option), else empty: a view per record costs time on a large stream.
    */
   onRecord?(record: XsRecord, location: RecordLocation, bytes: Uint8Array): void;
-  /** Give onRecord each record's bytes (default: when onRecord declares three parameters). */
-  wantBytes?: boolean;
   /** Bytes after END. Called once at end() with their count and (up to 1 MiB of) their bytes. */
   onTrailing?(count: number, head: Uint8Array): void;
+}
+
+export interface StreamReaderOptions {
+  /** Give onRecord each record's bytes (default: when onRecord declares three parameters). */
+  wantBytes?: boolean;
 }
 
 const NO_BYTES = Buffer.alloc(0);
@@ -46,10 +49,10 @@ export class StreamReader {
   private readonly deliver: (record: XsRecord, location: RecordLocation, bytes: Uint8Array) => void;
   private readonly wantBytes: boolean;
 
-  constructor(private readonly h: StreamHandlers) {
+  constructor(private readonly h: StreamHandlers, options: StreamReaderOptions = {}) {
     const on = h.onRecord?.bind(h);
     this.deliver = on ?? (() => undefined);
-    this.wantBytes = h.wantBytes ?? (h.onRecord !== undefined && h.onRecord.length >= 3);
+    this.wantBytes = options.wantBytes ?? (h.onRecord !== undefined && h.onRecord.length >= 3);
   }
 
   /** Bytes of input consumed so far (header and whole records). */
@@ -185,8 +188,8 @@ export class StreamReader {
  * Reads a whole stream from any chunk source (a Node Readable such as a file stream or
  * process.stdin, or any async iterable of byte chunks) through a StreamReader.
  */
-export async function readStreamFrom(source: AsyncIterable<Uint8Array | string>, handlers: StreamHandlers): Promise<void> {
-  const reader = new StreamReader(handlers);
+export async function readStreamFrom(source: AsyncIterable<Uint8Array | string>, handlers: StreamHandlers, options: StreamReaderOptions = {}): Promise<void> {
+  const reader = new StreamReader(handlers, options);
   for await (const chunk of source) {
     if (typeof chunk === 'string') throw new TypeError('readStreamFrom: the source must yield bytes, not text (no setEncoding)');
     reader.push(chunk);
