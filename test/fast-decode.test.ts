@@ -19,7 +19,9 @@ import { DecodeError } from '../src/wire/errors.js';
 import { LAYOUTS } from '../src/wire/layout.js';
 import { walkSpans } from '../src/wire/spans.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
+import { MUTATIONS, mutateOnce, rngFrom, seedCorpus } from './helpers/hostile.js';
 import { recordArb, u16, u32 } from './helpers/record-arb.js';
+import { streamArbitrary } from '../src/model/arbitraries.js';
 
 // ---------------------------------------------------------------------------------------------
 // Comparison helpers
@@ -309,6 +311,36 @@ describe('fast decode path = binary-parser path on generated streams', () => {
     );
     expect(failed).toBeGreaterThan(20);
     expect(decoded).toBeGreaterThan(20);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The project's own generators (src/model/arbitraries.ts) and structured mutations
+// (test/helpers/hostile.ts): streams shaped like xenstored's, oddities, and every mutation kind.
+
+describe('fast decode path = binary-parser path on the project generators and hostile mutations', () => {
+  it('streamArbitrary streams, canonical and with oddities', () => {
+    let decoded = 0;
+    fc.assert(
+      fc.property(fc.oneof(streamArbitrary(), streamArbitrary({ nonCanonical: true })), chunkSizes, (s, sizes) => {
+        if (agree(encodeStream(s), sizes).ok) decoded++;
+      }),
+      { numRuns: 150 },
+    );
+    expect(decoded).toBe(150);
+  });
+
+  it('every hostile mutation kind over the seed corpus', () => {
+    const corpus = seedCorpus(7, 2);
+    const r = rngFrom(7);
+    let failed = 0;
+    for (let i = 0; i < 600; i++) {
+      const seed = corpus[i % corpus.length]!;
+      const donor = corpus[(i * 7 + 3) % corpus.length]!;
+      const { bytes } = mutateOnce(seed.bytes, donor.bytes, r, MUTATIONS[i % MUTATIONS.length]!);
+      if (!agree(bytes, [1 + (i % 97), 4096]).ok) failed++;
+    }
+    expect(failed).toBeGreaterThan(100);
   });
 });
 
