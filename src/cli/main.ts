@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// (The flag: a small young generation. The streaming commands make short-lived records by the
+// million; a 1 MiB semi-space keeps peak RSS down and scavenges cheap, at no cost in speed.
+// V8 takes it only at start-up, hence the shebang; `node dist/cli/main.js` runs without it.)
 // xsmig command line: one module per command under commands/.
 
 import yargs from 'yargs';

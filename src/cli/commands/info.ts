@@ -27,7 +27,18 @@ interface ConnInfo {
   transactions: number;
   uniqueId?: string;
 }
-interface DomainInfo { domid: number; features: number; featureNames: string[]; quotas: Quota[] }
+/**
+ * A domain as `info` keeps it: only the quotas that differ from the per-domain defaults of an
+ * earlier GLOBAL_QUOTA_DATA (all of them when there was none), so that memory stays small
+ * for thousands of domains with default quotas.
+ */
+interface DomainInfo {
+  domid: number;
+  features: number;
+  featureNames: string[];
+  quotaCount: number;
+  quotasDiffering: { name: string; value: number; default?: number }[];
+}
 
 /** Everything `info` reports, gathered record by record (memory grows with connections and domains, not nodes). */
 export interface StreamSummary {
@@ -57,6 +68,7 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
     nodes: { committed: 0, inTransactions: 0, valueBytes: 0, special: [] }, anomalies: [], trailingBytes: 0,
   };
   const conns = new Map<number, ConnInfo>();
+  const defaults = new Map<string, number>();
   const handlers: Required<StreamHandlers> = {
     onHeader: (h) => {
       s.header = h;
@@ -67,7 +79,10 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
       s.records++;
       s.bytes = loc.offset + loc.wireLen;
       s.byType[r.type] = (s.byType[r.type] ?? 0) + 1;
-      s.anomalies.push(...recordAnomalies(r, loc));
+      // Hot path: only records that can carry an anomaly are asked for one (no array per record).
+      if (r.len !== undefined || r.padding !== undefined || r.unterminated !== undefined || r.type === 'UNKNOWN' || r.type === 'WATCH_DATA_EXTENDED' || r.type === 'CONNECTION_DATA') {
+        for (const a of recordAnomalies(r, loc)) s.anomalies.push(a);
+      }
       switch (r.type) {
         case 'CONNECTION_DATA': {
           const c: ConnInfo = { connId: r.connId, type: r.connType === 0 ? 'ring' : r.connType === 1 ? 'socket' : `type ${r.connType}`, inData: r.inData.length, outData: r.outData.length, watches: 0, depthWatches: 0, transactions: 0 };
@@ -97,10 +112,18 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
           break;
         }
         case 'DOMAIN_DATA':
-          s.domains.push({ domid: r.domainId, features: r.features, featureNames: featureNames(r.features), quotas: r.quotas });
+        {
+          const diff: DomainInfo['quotasDiffering'] = [];
+          for (const q of r.quotas) {
+            const d = defaults.get(q.name);
+            if (d !== q.value) diff.push(d === undefined ? { name: q.name, value: q.value } : { name: q.name, value: q.value, default: d });
+          }
+          s.domains.push({ domid: r.domainId, features: r.features, featureNames: featureNames(r.features), quotaCount: r.quotas.length, quotasDiffering: diff });
           break;
+        }
         case 'GLOBAL_QUOTA_DATA':
           s.globalQuotas = { perDomainDefaults: r.domQuotas, global: r.globQuotas };
+          for (const q of r.domQuotas) defaults.set(q.name, q.value);
           break;
         case 'NODE_DATA': {
           if (r.connId !== 0) {
@@ -113,7 +136,8 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
           }
           s.nodes.committed++;
           s.nodes.valueBytes += r.value.length;
-          const depth = r.path === '/' ? 0 : r.path.split('/').length - 1;
+          let depth = 0;
+          if (r.path !== '/') for (let i = 0; i < r.path.length; i++) if (r.path.charCodeAt(i) === 0x2f) depth++;
           if (!s.nodes.deepest || depth > s.nodes.deepest.depth) s.nodes.deepest = { path: r.path, depth };
           if (!s.nodes.largest || r.value.length > s.nodes.largest.bytes) s.nodes.largest = { path: r.path, bytes: r.value.length };
           break;
@@ -172,12 +196,11 @@ export function renderSummary(s: StreamSummary, label: string, c: Palette): stri
   }
 
   out.push('', c.bold(`Domains (${s.domains.length})`));
-  const defaults = new Map((s.globalQuotas?.perDomainDefaults ?? []).map((q) => [q.name, q.value]));
   if (s.domains.length) {
     const rows = [['domid', 'features', 'quotas that differ from the defaults']];
     for (const d of s.domains) {
-      const diff = d.quotas.filter((q) => defaults.get(q.name) !== q.value).map((q) => `${q.name} ${q.value}${defaults.has(q.name) ? ` (default ${defaults.get(q.name)})` : ''}`);
-      rows.push([domidText(d.domid), `0x${d.features.toString(16)} ${d.featureNames.join(',') || 'none'}`.trim(), diff.length ? diff.join(', ') : d.quotas.length ? 'none' : 'no quotas recorded']);
+      const diff = d.quotasDiffering.map((q) => `${q.name} ${q.value}${q.default !== undefined ? ` (default ${q.default})` : ''}`);
+      rows.push([domidText(d.domid), `0x${d.features.toString(16)} ${d.featureNames.join(',') || 'none'}`.trim(), diff.length ? diff.join(', ') : d.quotaCount ? 'none' : 'no quotas recorded']);
     }
     out.push(...table(rows, c));
   }
