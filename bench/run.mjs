@@ -24,6 +24,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
 const dataDir = join(here, 'data');
 const cliMain = join(root, 'dist', 'cli', 'main.js');
+// The CLI runs with the node flags of its shebang (as `xsmig ...` does); measure it so.
+const cliFlags = existsSync(cliMain) ? (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(cliMain, 'utf8').split('\n')[0])?.[1] ?? '').trim().split(/\s+/).filter(Boolean) : [];
+const withCliFlags = (args) => (args[0] === cliMain ? [...cliFlags, ...args] : args);
 const tasksJs = join(here, 'tasks.mjs');
 const usageCjs = join(here, 'usage.cjs');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
@@ -90,7 +93,7 @@ function runOnce(args, { stdoutToNull = false } = {}) {
   const up = usagePath();
   const devnull = stdoutToNull ? openSync('/dev/null', 'w') : undefined;
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', usageCjs, ...args], {
+  const r = spawnSync(process.execPath, ['--require', usageCjs, ...withCliFlags(args)], {
     env: { ...process.env, XSMIG_BENCH_USAGE: up, XSMIG_NO_PROGRESS: '1', NO_COLOR: '1' },
     stdio: ['ignore', devnull ?? 'pipe', 'pipe'],
     maxBuffer: 64 * MiB,
@@ -107,7 +110,7 @@ function runPiped(args, file) {
     const up = usagePath();
     const devnull = openSync('/dev/null', 'w');
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--require', usageCjs, ...args], {
+    const child = spawn(process.execPath, ['--require', usageCjs, ...withCliFlags(args)], {
       env: { ...process.env, XSMIG_BENCH_USAGE: up, XSMIG_NO_PROGRESS: '1', NO_COLOR: '1' },
       stdio: ['pipe', devnull, 'pipe'],
     });
