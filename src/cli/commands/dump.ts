@@ -8,7 +8,7 @@ import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
 import { BlockWriter, writeOutput } from '../output.js';
 import { writeHtmlReport, type HtmlReportOptions } from '../render/html-report.js';
-import { renderRecord } from '../render/record.js';
+import { fastRecordText, renderRecord } from '../render/record.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 
@@ -104,7 +104,11 @@ export const dumpCommand: CommandModule<object, Args> = {
     const out = new BlockWriter(1);
     await runCommand(input.label, () => {
       const filter = makeFilter(argv);
-      const color = palette(useColor() && !argv.json);
+      const colored = useColor() && !argv.json;
+      const color = palette(colored);
+      // Plain text without --hex takes the fast renderer for the records it covers.
+      const fast = !colored && !argv.hex && !argv.json;
+      const maxBytes = argv['max-bytes'];
       let order: StreamHeader['byteOrder'] = 'little';
       let shown = 0;
       let total = 0;
@@ -123,8 +127,14 @@ export const dumpCommand: CommandModule<object, Args> = {
               out.line(JSON.stringify({ index: loc.index, offset: loc.offset, len: loc.len, ...recordToJson(r) }));
               return;
             }
+            const text = fast ? fastRecordText(r, loc, maxBytes) : undefined;
+            if (text !== undefined) {
+              out.text('\n');
+              out.text(text);
+              return;
+            }
             out.line('');
-            for (const l of renderRecord(r, loc, bytes, { order, maxBytes: argv['max-bytes'], hex: Boolean(argv.hex), color })) out.line(l);
+            for (const l of renderRecord(r, loc, bytes, { order, maxBytes, hex: Boolean(argv.hex), color })) out.line(l);
           },
           onTrailing: (count) => {
             if (argv.json) out.line(JSON.stringify({ trailingBytes: count }));
