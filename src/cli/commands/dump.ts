@@ -101,7 +101,9 @@ export const dumpCommand: CommandModule<object, Args> = {
       });
       return;
     }
-    const out = new BlockWriter(1);
+    // The field text is ASCII by construction (every other byte is escaped), so it is written
+    // as latin1, the cheapest encoding; NDJSON and the hex view's text column may not be.
+    const out = new BlockWriter(1, argv.json || argv.hex ? 'utf8' : 'latin1');
     await runCommand(input.label, () => {
       const filter = makeFilter(argv);
       const colored = useColor() && !argv.json;
