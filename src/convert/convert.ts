@@ -18,10 +18,10 @@
 import type { TargetLoss, TargetName } from '../check/types.js';
 import { TARGET_NAMES } from '../check/types.js';
 import type { CheckFn } from '../check/types.js';
-import type { ConnectionData, DomainData, NodeData, Stream, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
+import type { ConnectionData, DomainData, Stream, StreamHeader, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
 import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, PROFILES } from '../check/index.js';
-import { eachFacetDifference, itemKeys, recordFacets, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
+import { eachFacetDifference, itemKeys, recordFacets, recordIdentity, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
 
 export type ChangeKind = 'lossless' | 'lossy';
@@ -179,65 +179,103 @@ function watchAsPlain(r: WatchDataExtended): WatchData {
   return w;
 }
 
-/** Plans a conversion; never throws for a refusal (see `refused`). */
-export function planConversion(input: Stream, opts: ConvertOptions = {}): ConvertPlan {
-  checkOptions(opts);
-  const inVersion = input.header.version;
-  if (inVersion !== 1 && inVersion !== 2) throw new ConvertError(`cannot convert a version-${inVersion} stream: only versions 1 and 2 are defined`);
-  const notes: string[] = [];
-  const target = opts.target;
-  let toVersion = opts.toVersion;
-  if (toVersion === undefined && target && inVersion > targetMaxVersion(target)) {
-    toVersion = targetMaxVersion(target);
-    notes.push(`version ${toVersion} chosen: ${target} reads version ${toVersion} at most`);
-  }
-  toVersion ??= inVersion;
-  let byteOrder = opts.byteOrder;
-  if (byteOrder === undefined && target && targetByteOrder(target) && targetByteOrder(target) !== input.header.byteOrder) {
-    byteOrder = targetByteOrder(target);
-    notes.push(`${byteOrder}-endian chosen: ${target} reads only its host's byte order`);
-  }
-  byteOrder ??= input.header.byteOrder;
-  const swap = byteOrder !== input.header.byteOrder;
-  const repair = !!opts.repair;
-  const assumed = opts.assumeDepth === 'unlimited' ? DEPTH_UNLIMITED : opts.assumeDepth;
+/** An item key as diff.ts numbers it (`key #2` for a repeated one). */
+export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | undefined;
 
-  const changes: Change[] = [];
-  const losses: Loss[] = [];
-  let refusal: ConvertPlan['refusal'];
-  const keys = itemKeys(input);
+/**
+ * Numbers item keys record by record, as itemKeys does for a whole stream. Node keys are not
+ * counted (that would hold every path of the tree): pass `countNodes` when a change can name a
+ * node (repair), else a node key is given unnumbered.
+ */
+export class ItemKeyCounter {
+  private readonly seen = new Map<Section, Map<string, number>>();
+  constructor(private readonly countNodes = false) {}
+  next(r: XsRecord): ItemKey {
+    const ident = recordIdentity(r);
+    if (!ident || (ident.section === 'node' && !this.countNodes)) return ident;
+    let counts = this.seen.get(ident.section);
+    if (!counts) this.seen.set(ident.section, (counts = new Map()));
+    const n = (counts.get(ident.key) ?? 0) + 1;
+    counts.set(ident.key, n);
+    return n > 1 ? { section: ident.section, key: `${ident.key} #${n}` } : ident;
+  }
+}
 
-  const header = { ...input.header, version: toVersion, byteOrder };
-  if (toVersion !== inVersion) {
-    changes.push({
-      kind: 'lossless', section: 'header', key: 'header', field: 'version', old: inVersion, new: toVersion,
-      message: `header: version ${inVersion} -> ${toVersion}`,
-    });
-  }
-  if (swap) {
-    changes.push({
-      kind: 'lossless', section: 'header', key: 'header', field: 'byte-order', old: input.header.byteOrder, new: byteOrder,
-      message: `header: byte order ${input.header.byteOrder} -> ${byteOrder} (every record rewritten)`,
-    });
-  }
-  if (repair && input.header.reservedFlags) {
-    header.reservedFlags = 0;
-    changes.push({
-      kind: 'lossless', section: 'framing', key: 'header', field: 'reserved-flags', old: input.header.reservedFlags, new: 0,
-      message: `header: reserved flag bits 0x${input.header.reservedFlags.toString(16)} cleared`,
-    });
+/**
+ * Plans a conversion record by record: `record` returns each output record as its input
+ * record passes, and notes the changes; `finish` gives the plan (without the stream). What a
+ * record-by-record pass cannot know is given by the caller: the domains a 4.21+ reader
+ * recreates (`known`, needed only by repair, which therefore needs the whole stream) and the
+ * target reader's losses on the output (a checker run over the output records).
+ */
+export class ConversionPlanner {
+  readonly header: StreamHeader;
+  readonly from: { version: number; byteOrder: ByteOrder };
+  readonly to: { version: number; byteOrder: ByteOrder };
+  readonly changes: Change[] = [];
+  readonly losses: Loss[] = [];
+  readonly notes: string[] = [];
+  /** Notes that come after the per-record ones (features that take effect in version 2). */
+  private readonly lateNotes: string[] = [];
+  private refusal: ConvertPlan['refusal'];
+  private readonly swap: boolean;
+  private readonly repair: boolean;
+  private readonly assumed: number | undefined;
+
+  constructor(input: StreamHeader, private readonly opts: ConvertOptions = {}, private readonly known?: ReadonlySet<number>) {
+    checkOptions(opts);
+    const inVersion = input.version;
+    if (inVersion !== 1 && inVersion !== 2) throw new ConvertError(`cannot convert a version-${inVersion} stream: only versions 1 and 2 are defined`);
+    const notes = this.notes;
+    const target = opts.target;
+    let toVersion = opts.toVersion;
+    if (toVersion === undefined && target && inVersion > targetMaxVersion(target)) {
+      toVersion = targetMaxVersion(target);
+      notes.push(`version ${toVersion} chosen: ${target} reads version ${toVersion} at most`);
+    }
+    toVersion ??= inVersion;
+    let byteOrder = opts.byteOrder;
+    if (byteOrder === undefined && target && targetByteOrder(target) && targetByteOrder(target) !== input.byteOrder) {
+      byteOrder = targetByteOrder(target);
+      notes.push(`${byteOrder}-endian chosen: ${target} reads only its host's byte order`);
+    }
+    byteOrder ??= input.byteOrder;
+    this.swap = byteOrder !== input.byteOrder;
+    this.repair = !!opts.repair;
+    if (this.repair && !known) throw new Error('ConversionPlanner: repair needs the set of known domains (the whole stream)');
+    this.assumed = opts.assumeDepth === 'unlimited' ? DEPTH_UNLIMITED : opts.assumeDepth;
+    this.from = { version: inVersion, byteOrder: input.byteOrder };
+    this.to = { version: toVersion, byteOrder };
+
+    const changes = this.changes;
+    const header = { ...input, version: toVersion, byteOrder };
+    if (toVersion !== inVersion) {
+      changes.push({
+        kind: 'lossless', section: 'header', key: 'header', field: 'version', old: inVersion, new: toVersion,
+        message: `header: version ${inVersion} -> ${toVersion}`,
+      });
+    }
+    if (this.swap) {
+      changes.push({
+        kind: 'lossless', section: 'header', key: 'header', field: 'byte-order', old: input.byteOrder, new: byteOrder,
+        message: `header: byte order ${input.byteOrder} -> ${byteOrder} (every record rewritten)`,
+      });
+    }
+    if (this.repair && input.reservedFlags) {
+      header.reservedFlags = 0;
+      changes.push({
+        kind: 'lossless', section: 'framing', key: 'header', field: 'reserved-flags', old: input.reservedFlags, new: 0,
+        message: `header: reserved flag bits 0x${input.reservedFlags.toString(16)} cleared`,
+      });
+    }
+    this.header = header;
   }
 
-  // Domains a 4.21+ reader recreates: those with a ring connection or owning a node.
-  const known = new Set<number>();
-  for (const r of input.records) {
-    if (r.type === 'CONNECTION_DATA' && r.connType === 0) known.add((r.connSpec as { domid: number }).domid);
-    if (r.type === 'NODE_DATA' && r.perms.length) known.add(r.perms[0]!.domid);
-  }
-
-  const records: XsRecord[] = [];
-  input.records.forEach((r, i) => {
-    const id = keys[i];
+  /** The output record for input record `r` (number `i`, item `id`); undefined: dropped. */
+  record(r: XsRecord, i: number, id: ItemKey): XsRecord | undefined {
+    const { changes, losses, notes, repair, swap, assumed } = this;
+    const { version: toVersion, byteOrder } = this.to;
+    const inOrder = this.from.byteOrder;
     const label = recordLabel(r, i);
     const add = (c: Omit<Change, 'recordIndex' | 'recordType' | 'section' | 'key'> & { section?: Section; key?: string }): void => {
       changes.push({ section: id!.section, key: id!.key, recordIndex: i, recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type, ...c } as Change);
@@ -275,7 +313,7 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
         }
       } else if (r.producerDefect && repair) {
         if (assumed === undefined) {
-          refusal ??= {
+          this.refusal ??= {
             reason: 'needs-assume-depth',
             message: `${label} was written by Xen 4.22's defective writer, which never wrote the depth: ` +
               'repairing it needs --assume-depth N|unlimited (the depth the guest registered, if known; unlimited is what a plain watch does)',
@@ -293,7 +331,7 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
     }
 
     if (r.type === 'DOMAIN_DATA') {
-      if (repair && !known.has(r.domainId)) {
+      if (repair && !this.known!.has(r.domainId)) {
         out = undefined;
         add({
           kind: 'lossy', field: 'exists', old: true, new: false, domid: r.domainId,
@@ -308,18 +346,21 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
             'version 1 has no features; the guest may already rely on these bits, which a server never withdraws',
         });
       }
+      if (toVersion === 2 && this.from.version === 1 && r.features) {
+        this.lateNotes.push(`domain ${r.domainId}: features 0x${r.features.toString(16)} were ignored in version 1 and take effect in version 2`);
+      }
     }
 
     if (out && swap && r.type === 'CONNECTION_DATA') {
       const c = { ...(out as ConnectionData) };
       for (const [key, field, data, respLen] of [['inData', 'in-data', c.inData, 0], ['outData', 'out-data', c.outData, c.outRespLen]] as const) {
-        const s = swapPending(data, input.header.byteOrder, respLen);
+        const s = swapPending(data, inOrder, respLen);
         c[key] = s.data;
         if (s.unconverted) {
           // The copied bytes now read as the other byte order: a change the diff sees.
           add({
             kind: 'lossy', field, connId: r.connId,
-            old: describePending(parsePending(data, input.header.byteOrder, respLen), input.header.byteOrder).join(' | '),
+            old: describePending(parsePending(data, inOrder, respLen), inOrder).join(' | '),
             new: describePending(parsePending(s.data, byteOrder, respLen), byteOrder).join(' | '),
             message: `${label}: ${field}: ${s.unconverted}`,
           });
@@ -337,9 +378,10 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
       if (!(out.type === 'WATCH_DATA_EXTENDED' && out.producerDefect)) out = canonicalFraming(out);
       if (out.unterminated?.length) notes.push(`${label}: ${out.unterminated.join(', ')} without terminating NUL: not repaired (the string's length would change)`);
     }
-    if (out && id) {
-      // Representation-only changes (extras the output record no longer carries).
-      const a = recordFacets(r, input.header.byteOrder).framing;
+    if (out && id && out !== r) {
+      // Representation-only changes (extras the output record no longer carries). (A record
+      // passed on as it is keeps all of them.)
+      const a = recordFacets(r, inOrder).framing;
       const b = recordFacets(out, byteOrder).framing;
       eachFacetDifference(a, b, (field, va, vb) => {
         changes.push({
@@ -349,53 +391,76 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
         });
       });
     }
+    return out;
+  }
+
+  /** The bytes after END to write (kept unless repairing), given those of the input. */
+  trailing(count: number, hexOf: () => string): boolean {
+    if (count === 0) return false;
+    if (this.repair) {
+      this.changes.push({
+        kind: 'lossless', section: 'framing', key: 'after END', field: 'trailing', old: hexOf(), new: null,
+        message: `${count} byte(s) after the END record dropped (readers stop at END)`,
+      });
+      return false;
+    }
+    return true;
+  }
+
+  /** The plan, given what the target reader loses or refuses in the output (a check of it). */
+  finish(targetLosses: TargetLoss[] = []): Omit<ConvertPlan, 'stream'> {
+    const { opts, changes, losses } = this;
+    const target = opts.target;
+    let refusal = this.refusal;
+    if (target) {
+      const refuse = targetLosses.filter((l) => l.kind === 'refuse');
+      if (refuse.length && !refusal) {
+        refusal = { reason: 'target-refuses', message: `${target} would refuse the output: ${refuse.map((l) => l.message).join('; ')}` };
+      }
+    }
+    const lossyCount = changes.filter((c) => c.kind === 'lossy').length + losses.length + targetLosses.filter((l) => l.kind === 'lose').length;
+    if (!refusal && lossyCount > 0 && !opts.force) {
+      refusal = { reason: 'lossy', message: `${lossyCount} lossy item(s): state would be lost; rerun with --force to accept (see the report)` };
+    }
+    const plan: Omit<ConvertPlan, 'stream'> = {
+      from: this.from,
+      to: this.to,
+      changes,
+      losses,
+      targetLosses: target ? targetLosses : [],
+      notes: [...this.notes, ...this.lateNotes],
+      lossy: lossyCount > 0,
+      refused: refusal !== undefined,
+    };
+    if (target) plan.target = target;
+    if (refusal) plan.refusal = refusal;
+    return plan;
+  }
+}
+
+/** Domains a 4.21+ reader recreates: those with a ring connection or owning a node. */
+export function knownDomains(records: Iterable<XsRecord>): Set<number> {
+  const known = new Set<number>();
+  for (const r of records) {
+    if (r.type === 'CONNECTION_DATA' && r.connType === 0) known.add((r.connSpec as { domid: number }).domid);
+    if (r.type === 'NODE_DATA' && r.perms.length) known.add(r.perms[0]!.domid);
+  }
+  return known;
+}
+
+/** Plans a conversion; never throws for a refusal (see `refused`). */
+export function planConversion(input: Stream, opts: ConvertOptions = {}): ConvertPlan {
+  const planner = new ConversionPlanner(input.header, opts, opts.repair ? knownDomains(input.records) : undefined);
+  const keys = itemKeys(input);
+  const records: XsRecord[] = [];
+  input.records.forEach((r, i) => {
+    const out = planner.record(r, i, keys[i]);
     if (out) records.push(out);
   });
-
-  const stream: Stream = { header, records };
-  if (input.trailing) {
-    if (repair) {
-      changes.push({
-        kind: 'lossless', section: 'framing', key: 'after END', field: 'trailing', old: Buffer.from(input.trailing).toString('hex'), new: null,
-        message: `${input.trailing.length} byte(s) after the END record dropped (readers stop at END)`,
-      });
-    } else {
-      stream.trailing = input.trailing;
-    }
-  }
-  if (toVersion === 2 && inVersion === 1) {
-    for (const r of input.records) {
-      if (r.type === 'DOMAIN_DATA' && r.features) notes.push(`domain ${r.domainId}: features 0x${r.features.toString(16)} were ignored in version 1 and take effect in version 2`);
-    }
-  }
-
-  let targetLosses: TargetLoss[] = [];
-  if (target) {
-    targetLosses = (opts.check ?? checkStream)(stream, { target }).losses ?? [];
-    const refuse = targetLosses.filter((l) => l.kind === 'refuse');
-    if (refuse.length && !refusal) {
-      refusal = { reason: 'target-refuses', message: `${target} would refuse the output: ${refuse.map((l) => l.message).join('; ')}` };
-    }
-  }
-
-  const lossyCount = changes.filter((c) => c.kind === 'lossy').length + losses.length + targetLosses.filter((l) => l.kind === 'lose').length;
-  if (!refusal && lossyCount > 0 && !opts.force) {
-    refusal = { reason: 'lossy', message: `${lossyCount} lossy item(s): state would be lost; rerun with --force to accept (see the report)` };
-  }
-  const plan: ConvertPlan = {
-    stream,
-    from: { version: inVersion, byteOrder: input.header.byteOrder },
-    to: { version: toVersion, byteOrder },
-    changes,
-    losses,
-    targetLosses,
-    notes,
-    lossy: lossyCount > 0,
-    refused: refusal !== undefined,
-  };
-  if (target) plan.target = target;
-  if (refusal) plan.refusal = refusal;
-  return plan;
+  const stream: Stream = { header: planner.header, records };
+  if (input.trailing && planner.trailing(input.trailing.length, () => Buffer.from(input.trailing!).toString('hex'))) stream.trailing = input.trailing;
+  const targetLosses = opts.target ? (opts.check ?? checkStream)(stream, { target: opts.target }).losses ?? [] : [];
+  return { stream, ...planner.finish(targetLosses) };
 }
 
 /** Converts, or throws ConvertRefused (carrying the plan) when the plan is refused. */
