@@ -21,7 +21,7 @@ import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, Stream, StreamHeader, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
 import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, PROFILES } from '../check/index.js';
-import { eachFacetDifference, itemKeys, recordFacets, recordIdentity, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
+import { eachFacetDifference, itemKeys, recordFacets, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
 
 export type ChangeKind = 'lossless' | 'lossy';
@@ -177,28 +177,6 @@ function watchAsPlain(r: WatchDataExtended): WatchData {
   const w: WatchData = { type: 'WATCH_DATA', connId: r.connId, wpath: r.wpath, token: r.token };
   if (r.unterminated) w.unterminated = [...r.unterminated];
   return w;
-}
-
-/** An item key as diff.ts numbers it (`key #2` for a repeated one). */
-export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | undefined;
-
-/**
- * Numbers item keys record by record, as itemKeys does for a whole stream. Node keys are not
- * counted (that would hold every path of the tree): pass `countNodes` when a change can name a
- * node (repair), else a node key is given unnumbered.
- */
-export class ItemKeyCounter {
-  private readonly seen = new Map<Section, Map<string, number>>();
-  constructor(private readonly countNodes = false) {}
-  next(r: XsRecord): ItemKey {
-    const ident = recordIdentity(r);
-    if (!ident || (ident.section === 'node' && !this.countNodes)) return ident;
-    let counts = this.seen.get(ident.section);
-    if (!counts) this.seen.set(ident.section, (counts = new Map()));
-    const n = (counts.get(ident.key) ?? 0) + 1;
-    counts.set(ident.key, n);
-    return n > 1 ? { section: ident.section, key: `${ident.key} #${n}` } : ident;
-  }
 }
 
 /**

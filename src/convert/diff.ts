@@ -9,7 +9,7 @@
 // so that `diff(input, output)` can be checked against the conversion report item by item.
 
 import { DEPTH_UNLIMITED, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
-import type { Stream, XsRecord } from '../model/types.js';
+import type { NodeData, Stream, StreamHeader, XsRecord } from '../model/types.js';
 import { describePending, parsePending } from './pending.js';
 
 export type Section =
@@ -326,6 +326,99 @@ export function diffStreams(a: Stream, b: Stream): DiffResult {
   }
 
   return { equal: semantic.length === 0 && bytes.length === 0, semantic, bytes };
+}
+
+/** An item as diff numbers it (`key #2` for a repeated one); undefined for END. */
+export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | undefined;
+
+/**
+ * Numbers item keys record by record, as itemKeys does for a whole stream. Node keys are not
+ * counted unless asked (that holds every path of the tree): a node key is then given as it is,
+ * unnumbered, which is exact for a stream whose paths are unique.
+ */
+export class ItemKeyCounter {
+  private readonly seen = new Map<Section, Map<string, number>>();
+  constructor(private readonly countNodes = false) {}
+  next(r: XsRecord): ItemKey {
+    const ident = recordIdentity(r);
+    if (!ident || (ident.section === 'node' && !this.countNodes)) return ident;
+    let counts = this.seen.get(ident.section);
+    if (!counts) this.seen.set(ident.section, (counts = new Map()));
+    const n = (counts.get(ident.key) ?? 0) + 1;
+    counts.set(ident.key, n);
+    return n > 1 ? { section: ident.section, key: `${ident.key} #${n}` } : ident;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Equality of two node records, without the generic walk (the bulk of a large stream). */
+function sameNode(x: NodeData, y: NodeData): boolean {
+  if (x.path !== y.path || x.connId !== y.connId || x.txId !== y.txId || x.access !== y.access || x.len !== y.len) return false;
+  if (x.padding || y.padding || x.unterminated || y.unterminated) return sameValue(x, y);
+  if (!sameBytes(x.value, y.value) || x.perms.length !== y.perms.length) return false;
+  for (let i = 0; i < x.perms.length; i++) {
+    const p = x.perms[i]!;
+    const q2 = y.perms[i]!;
+    if (p.perm !== q2.perm || p.flags !== q2.flags || p.domid !== q2.domid) return false;
+  }
+  return true;
+}
+
+/**
+ * The diff of two streams that hold the same items in the same places (a conversion that drops
+ * no record), computed pair by pair as the records pass: neither stream is held. Gives what
+ * diffStreams gives for such streams; a pair of different items is reported as one item only
+ * in A and one only in B.
+ */
+export class LockstepDiff {
+  private readonly semantic: DiffEntry[] = [];
+  private readonly bytes: DiffEntry[] = [];
+  private readonly sameOrder: boolean;
+
+  constructor(private readonly a: StreamHeader, private readonly b: StreamHeader) {
+    this.sameOrder = a.byteOrder === b.byteOrder;
+    if (a.version !== b.version) this.semantic.push(entry({ section: 'header', key: 'header', field: 'version', old: a.version, new: b.version }));
+    if (a.byteOrder !== b.byteOrder) this.semantic.push(entry({ section: 'header', key: 'header', field: 'byte-order', old: a.byteOrder, new: b.byteOrder }));
+    if (a.reservedFlags !== b.reservedFlags) {
+      this.bytes.push(entry({ section: 'framing', key: 'header', field: 'reserved-flags', old: a.reservedFlags, new: b.reservedFlags }));
+    }
+  }
+
+  /** Compares A's record `x` (number `ix`, item `kx`) with B's `y`. */
+  pair(x: XsRecord, ix: number, kx: ItemKey, y: XsRecord, iy: number, ky: ItemKey): void {
+    if (x.type === 'NODE_DATA' && y.type === 'NODE_DATA' && sameNode(x, y)) return;
+    if (!kx || !ky || kx.section !== ky.section || kx.key !== ky.key) {
+      this.onlyA(ix, kx);
+      this.onlyB(iy, ky);
+      return;
+    }
+    if (x.type !== 'NODE_DATA' && (x.type !== 'CONNECTION_DATA' || this.sameOrder) && sameValue(x, y)) return;
+    const fx = recordFacets(x, this.a.byteOrder);
+    const fy = recordFacets(y, this.b.byteOrder);
+    compareFacets(kx.section, kx.key, fx.facets, fy.facets, this.semantic, ix, iy);
+    if (fx.framing.size || fy.framing.size) compareFacets('framing', `${kx.section} ${kx.key}`, fx.framing, fy.framing, this.bytes, ix, iy);
+  }
+
+  /** A record of A with no counterpart in B. */
+  onlyA(ix: number, kx: ItemKey): void {
+    if (kx) this.semantic.push(entry({ section: kx.section, key: kx.key, field: 'exists', old: true, new: false }, ix));
+  }
+
+  /** A record of B with no counterpart in A. */
+  onlyB(iy: number, ky: ItemKey): void {
+    if (ky) this.semantic.push(entry({ section: ky.section, key: ky.key, field: 'exists', old: false, new: true }, undefined, iy));
+  }
+
+  /** The result, given the bytes after END of each (hex, null when none). */
+  finish(trailingA: string | null, trailingB: string | null): DiffResult {
+    if (trailingA !== trailingB) this.bytes.push(entry({ section: 'framing', key: 'after END', field: 'trailing', old: trailingA, new: trailingB }));
+    return { equal: this.semantic.length === 0 && this.bytes.length === 0, semantic: this.semantic, bytes: this.bytes };
+  }
 }
 
 /** A stable text form of a delta, to compare diff entries with conversion changes. */

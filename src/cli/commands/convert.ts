@@ -3,21 +3,24 @@
 // A failure names its stage and leaves nothing behind; a refusal (lossy without --force)
 // exits 1 and creates nothing.
 
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { CheckReport, Finding, TargetName } from '../../check/types.js';
 import { TARGET_NAMES } from '../../check/types.js';
 import { checkStream } from '../../check/index.js';
 import { ConvertError, planConversion, type ConvertOptions, type ConvertPlan } from '../../convert/convert.js';
-import { deltaId, diffStreams } from '../../convert/diff.js';
+import { deltaId, diffStreams, type DiffResult } from '../../convert/diff.js';
 import { decodeStreamDetailed } from '../../model/decode.js';
 import { encodeStream } from '../../model/encode.js';
 import type { Stream } from '../../model/types.js';
 import { DecodeError, EncodeError } from '../../wire/errors.js';
 import { palette, useColor, type Palette } from '../color.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { readWholeInput, resolveInput } from '../input.js';
+import { inputSize, readInputChunks, readWholeInput, resolveInput } from '../input.js';
+import { Progress } from '../stream-input.js';
+import { convertPass, verifyPass, type ChunkPuller, type ChunkSource, type ConvertPassResult, type VerifyPassResult } from '../../convert/streaming.js';
+import type { StreamHeader } from '../../model/types.js';
 import { writeAllSync, writeFileAtomic } from '../output.js';
 import { runCommand } from '../run.js';
 
@@ -87,11 +90,43 @@ function errorsOf(r: CheckReport): Finding[] {
 }
 
 function streamLine(s: Stream, bytes?: number): string {
-  return `version ${s.header.version}, ${s.header.byteOrder}-endian, ${s.records.length} records${bytes === undefined ? '' : `, ${bytes} bytes`}`;
+  return headerLine(s.header, s.records.length, bytes);
+}
+
+function headerLine(h: StreamHeader, records: number, bytes?: number): string {
+  return `version ${h.version}, ${h.byteOrder}-endian, ${records} records${bytes === undefined ? '' : `, ${bytes} bytes`}`;
+}
+
+/** Stages of the streamed conversion that end it early, thrown out of writeFileAtomic (which then removes the temporary file). */
+class ReadFailed extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+class PlanNotMade extends Error {}
+class Refused extends Error {}
+
+/** Chunk size of the streamed conversion's reads. */
+const CHUNK = 1 << 18;
+
+/** Pulls a file's bytes chunk by chunk (each chunk a buffer of its own); closes it at the end. */
+function pullFile(path: string): ChunkPuller {
+  let fd: number | undefined = openSync(path, 'r');
+  return () => {
+    if (fd === undefined) return undefined;
+    const b = Buffer.allocUnsafe(CHUNK);
+    const n = readSync(fd, b, 0, CHUNK, null);
+    if (n === 0) {
+      closeSync(fd);
+      fd = undefined;
+      return undefined;
+    }
+    return n === CHUNK ? b : b.subarray(0, n);
+  };
 }
 
 /** The plan as people read it (stderr). */
-export function planLines(plan: ConvertPlan, c: Palette): string[] {
+export function planLines(plan: Omit<ConvertPlan, 'stream'>, c: Palette): string[] {
   const lines: string[] = [];
   const v = plan.from.version === plan.to.version ? `version ${plan.to.version}` : `version ${plan.from.version} -> ${plan.to.version}`;
   const o = plan.from.byteOrder === plan.to.byteOrder ? `${plan.to.byteOrder}-endian` : `${plan.from.byteOrder}-endian -> ${plan.to.byteOrder}-endian`;
@@ -197,6 +232,80 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
 
   say(`xsmig convert: ${input.label} -> ${toStdout ? '<stdout>' : (out ?? '(dry run)')}`);
 
+  // -- stages shared by both paths --------------------------------------------------------------
+
+  let inRules = new Set<string>();
+  const reportInputCheck = (inCheck: CheckReport): void => {
+    const inErrors = errorsOf(inCheck);
+    const inWarnings = inCheck.findings.filter((f) => f.severity === 'warning');
+    inRules = new Set(inErrors.map((f) => f.rule));
+    report.inputCheck = inCheck;
+    stage({ stage: 'check', ok: true, detail: `input: ${inErrors.length} error(s), ${inWarnings.length} warning(s)` });
+    for (const f of [...inErrors, ...inWarnings]) say(`  ${f.severity === 'error' ? c.red('error  ') : c.yellow('warning')}  ${f.rule}: ${f.message}`);
+  };
+  /** Reports the plan; `outCheck`: a check of the output (errors of the input it keeps refuse). */
+  const reportPlan = <P extends Omit<ConvertPlan, 'stream'>>(plan: P, outCheck: CheckReport): P => {
+    // Errors of the input the conversion does not remove stay in the output.
+    const kept = errorsOf(outCheck).filter((f) => inRules.has(f.rule));
+    if (kept.length && !plan.refusal && !opts.force) {
+      plan.refused = true;
+      plan.refusal = { reason: 'lossy', message: `${kept.length} error(s) of the input remain in the output (${[...new Set(kept.map((f) => f.rule))].join(', ')}); use --repair if it applies, or --force to write it anyway` };
+    }
+    const { stream: _planned, ...planReport } = plan as P & { stream?: Stream };
+    report.plan = planReport;
+    stage({
+      stage: 'plan', ok: !plan.refused, refused: plan.refused,
+      detail: plan.refused ? plan.refusal!.message : `${plan.changes.length} change(s)${plan.lossy ? ', lossy ones accepted with --force' : ', none lossy'}`,
+    });
+    for (const l of planLines(plan, c)) say(l);
+    return plan;
+  };
+  const endAfterPlan = (plan: Omit<ConvertPlan, 'stream'>): number | undefined => {
+    if (argv['dry-run']) {
+      say(plan.refused ? 'dry run: the conversion would be refused' : 'dry run: nothing written');
+      return finish('dry-run', plan.refused ? EXIT.FINDING : EXIT.OK);
+    }
+    if (plan.refused) {
+      say(`refused: ${out} not created`);
+      return finish('refused', EXIT.FINDING);
+    }
+    return undefined;
+  };
+  /** The verify stage's judgement of the written file: its diff against the input, its check. */
+  const judge = (plan: Omit<ConvertPlan, 'stream'>, d: DiffResult, check: CheckReport, line: string): VerifyFailure | undefined => {
+    const seen = [...d.semantic, ...d.bytes].map(deltaId).sort();
+    const planned = plan.changes.map(deltaId).sort();
+    if (JSON.stringify(seen) !== JSON.stringify(planned)) {
+      const extra = seen.filter((x) => !planned.includes(x));
+      const missing = planned.filter((x) => !seen.includes(x));
+      return new VerifyFailure(EXIT.SOFTWARE, `the written file differs from the input otherwise than planned (unplanned: ${extra.join(' ') || 'none'}; missing: ${missing.join(' ') || 'none'})`);
+    }
+    report.outputCheck = check;
+    const newErrors = errorsOf(check).filter((f) => !inRules.has(f.rule) || !opts.force);
+    if (newErrors.length) {
+      return new VerifyFailure(EXIT.FINDING, `check of the written file: ${newErrors.map((f) => `${f.rule}: ${f.message}`).join('; ')}`);
+    }
+    const refuse = (check.losses ?? []).filter((l) => l.kind === 'refuse');
+    if (refuse.length) return new VerifyFailure(EXIT.FINDING, `${opts.target} would refuse the written file: ${refuse.map((l) => l.message).join('; ')}`);
+    const lose = (check.losses ?? []).filter((l) => l.kind === 'lose');
+    if (lose.length && !opts.force) return new VerifyFailure(EXIT.FINDING, `${opts.target} would lose ${lose.length} item(s) of the written file`);
+    stage({
+      stage: 'verify', ok: true,
+      detail: `decodes to the planned stream (${line}); diff against the input = the ${plan.changes.length} planned change(s); ` +
+        `check${opts.target ? ` --target ${opts.target}` : ''}: ${errorsOf(check).length} error(s)${opts.target ? `, ${lose.length} item(s) lost (accepted with --force)` : ''}`,
+    });
+    return undefined;
+  };
+  const injected = (): VerifyFailure | undefined =>
+    // Fault injection for the tests of "a failed verify leaves nothing behind".
+    process.env.XSMIG_TEST_FAIL_VERIFY ? new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`) : undefined;
+
+  // A file in, a file out (or none), no repair: streamed, record by record. Standard input is
+  // read whole (the verify stage reads the input a second time), so is a conversion to
+  // standard output (nothing may be written before it is verified), and repair (it drops a
+  // DOMAIN_DATA whose domain shows up nowhere in the whole stream).
+  if (input.path !== undefined && !toStdout && !opts.repair) return streamed(input.path);
+
   // read
   let bytes: Buffer;
   let stream: Stream;
@@ -212,12 +321,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   stage({ stage: 'read', ok: true, detail: streamLine(stream, bytes.length) });
 
   // check the input
-  const inCheck = checkStream(stream, { locations });
-  const inErrors = errorsOf(inCheck);
-  const inWarnings = inCheck.findings.filter((f) => f.severity === 'warning');
-  report.inputCheck = inCheck;
-  stage({ stage: 'check', ok: true, detail: `input: ${inErrors.length} error(s), ${inWarnings.length} warning(s)` });
-  for (const f of [...inErrors, ...inWarnings]) say(`  ${f.severity === 'error' ? c.red('error  ') : c.yellow('warning')}  ${f.rule}: ${f.message}`);
+  reportInputCheck(checkStream(stream, { locations }));
 
   // plan
   let plan: ConvertPlan;
@@ -227,30 +331,9 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     if (e instanceof ConvertError) return fail('plan', EXIT.USAGE, e.message);
     throw e;
   }
-  // Errors of the input the conversion does not remove stay in the output.
-  const outCheck = checkStream(plan.stream, {});
-  const inRules = new Set(inErrors.map((f) => f.rule));
-  const kept = errorsOf(outCheck).filter((f) => inRules.has(f.rule));
-  if (kept.length && !plan.refusal && !opts.force) {
-    plan.refused = true;
-    plan.refusal = { reason: 'lossy', message: `${kept.length} error(s) of the input remain in the output (${[...new Set(kept.map((f) => f.rule))].join(', ')}); use --repair if it applies, or --force to write it anyway` };
-  }
-  const { stream: _planned, ...planReport } = plan;
-  report.plan = planReport;
-  stage({
-    stage: 'plan', ok: !plan.refused, refused: plan.refused,
-    detail: plan.refused ? plan.refusal!.message : `${plan.changes.length} change(s)${plan.lossy ? ', lossy ones accepted with --force' : ', none lossy'}`,
-  });
-  for (const l of planLines(plan, c)) say(l);
-
-  if (argv['dry-run']) {
-    say(plan.refused ? 'dry run: the conversion would be refused' : 'dry run: nothing written');
-    return finish('dry-run', plan.refused ? EXIT.FINDING : EXIT.OK);
-  }
-  if (plan.refused) {
-    say(`refused: ${out} not created`);
-    return finish('refused', EXIT.FINDING);
-  }
+  reportPlan(plan, checkStream(plan.stream, {}));
+  const early = endAfterPlan(plan);
+  if (early !== undefined) return early;
 
   // write, verify, rename
   let encoded: Uint8Array;
@@ -261,8 +344,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     throw e;
   }
   const verify = (written: Uint8Array): VerifyFailure | undefined => {
-    // Fault injection for the tests of "a failed verify leaves nothing behind".
-    if (process.env.XSMIG_TEST_FAIL_VERIFY) return new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`);
+    const inj = injected();
+    if (inj) return inj;
     let decoded;
     try {
       decoded = decodeStreamDetailed(written);
@@ -274,29 +357,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
       return new VerifyFailure(EXIT.SOFTWARE, 'the written file does not encode back to the same bytes');
     }
     const d = diffStreams(stream, decoded.stream);
-    const seen = [...d.semantic, ...d.bytes].map(deltaId).sort();
-    const planned = plan.changes.map(deltaId).sort();
-    if (JSON.stringify(seen) !== JSON.stringify(planned)) {
-      const extra = seen.filter((x) => !planned.includes(x));
-      const missing = planned.filter((x) => !seen.includes(x));
-      return new VerifyFailure(EXIT.SOFTWARE, `the written file differs from the input otherwise than planned (unplanned: ${extra.join(' ') || 'none'}; missing: ${missing.join(' ') || 'none'})`);
-    }
     const check = checkStream(decoded.stream, opts.target ? { target: opts.target, locations: decoded.locations } : { locations: decoded.locations });
-    report.outputCheck = check;
-    const newErrors = errorsOf(check).filter((f) => !inRules.has(f.rule) || !opts.force);
-    if (newErrors.length) {
-      return new VerifyFailure(EXIT.FINDING, `check of the written file: ${newErrors.map((f) => `${f.rule}: ${f.message}`).join('; ')}`);
-    }
-    const refuse = (check.losses ?? []).filter((l) => l.kind === 'refuse');
-    if (refuse.length) return new VerifyFailure(EXIT.FINDING, `${opts.target} would refuse the written file: ${refuse.map((l) => l.message).join('; ')}`);
-    const lose = (check.losses ?? []).filter((l) => l.kind === 'lose');
-    if (lose.length && !opts.force) return new VerifyFailure(EXIT.FINDING, `${opts.target} would lose ${lose.length} item(s) of the written file`);
-    stage({
-      stage: 'verify', ok: true,
-      detail: `decodes to the planned stream (${streamLine(decoded.stream, written.length)}); diff against the input = the ${plan.changes.length} planned change(s); ` +
-        `check${opts.target ? ` --target ${opts.target}` : ''}: ${errorsOf(check).length} error(s)${opts.target ? `, ${lose.length} item(s) lost (accepted with --force)` : ''}`,
-    });
-    return undefined;
+    return judge(plan, d, check, streamLine(decoded.stream, written.length));
   };
 
   if (toStdout) {
@@ -325,4 +387,117 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   }
   stage({ stage: 'rename', ok: true, detail: `${out}${argv['in-place'] ? ' (in place)' : ''}` });
   return finish('written', EXIT.OK);
+
+  // -- the streamed conversion ------------------------------------------------------------------
+
+  function streamed(path: string): number {
+    const source: ChunkSource = (on) => {
+      const progress = new Progress(inputSize(input));
+      let n = 0;
+      try {
+        readInputChunks(input, (chunk) => {
+          n += chunk.length;
+          on(chunk);
+          progress.update(n);
+        }, CHUNK);
+      } finally {
+        progress.done();
+      }
+    };
+    const readRange = (offset: number, length: number): Uint8Array => {
+      const fd = openSync(path, 'r');
+      try {
+        const b = Buffer.allocUnsafe(length);
+        return b.subarray(0, readSync(fd, b, 0, length, offset));
+      } finally {
+        closeSync(fd);
+      }
+    };
+    /** Pass 1 (read, check the input, plan, and write to `sink` or check the planned output). */
+    const passOne = (sink?: (chunk: Uint8Array) => void): ConvertPassResult => {
+      try {
+        return convertPass(source, opts, sink ? { sink, readRange } : { checkOutput: true });
+      } catch (e) {
+        if (e instanceof DecodeError) throw new ReadFailed(EXIT.BAD_INPUT, `${input.label}: not a decodable stream: ${e.message}`);
+        if (e instanceof CliError) throw new ReadFailed(e.code, e.message);
+        throw e;
+      }
+    };
+    const reportRead = (p: ConvertPassResult): void => {
+      stage({ stage: 'read', ok: true, detail: headerLine(p.header, p.records, p.bytes) });
+      reportInputCheck(p.inputCheck);
+    };
+    /** Without writing: read, check, plan (its output checked as planned); then the dry-run or refusal end. */
+    const planOnly = (): number | Omit<ConvertPlan, 'stream'> => {
+      let p: ConvertPassResult;
+      try {
+        p = passOne();
+      } catch (e) {
+        if (e instanceof ReadFailed) return fail('read', e.code, e.message);
+        throw e;
+      }
+      reportRead(p);
+      if (!p.planner) return fail('plan', EXIT.USAGE, p.planError!.message);
+      const plan = reportPlan(p.planner.finish(p.outputCheck!.losses ?? []), p.outputCheck!);
+      return endAfterPlan(plan) ?? plan;
+    };
+
+    if (argv['dry-run']) {
+      const r = planOnly();
+      if (typeof r === 'number') return r;
+      throw new Error('convert: a dry run ended without its report'); // (endAfterPlan ends every dry run)
+    }
+
+    // Pass 1 writes the temporary file as it plans. The planned stream is never held: the check
+    // of it that the plan needs (what the target loses, errors of the input it keeps) is the
+    // check of the written file, made in pass 2 with the verify; a refusal found then removes
+    // the temporary file, so a refused conversion leaves nothing either.
+    let p: ConvertPassResult | undefined;
+    try {
+      writeFileAtomic(
+        out!,
+        (write) => {
+          p = passOne(write);
+          if (!p.planner) throw new PlanNotMade();
+        },
+        (tmp) => {
+          const v: VerifyPassResult = verifyPass((on) => readInputChunks({ path: tmp, label: tmp }, on, CHUNK), pullFile(path), opts.target);
+          const noCheck: CheckReport = { findings: [], ok: true };
+          reportRead(p!);
+          const plan = reportPlan(p!.planner!.finish(v.check?.losses ?? []), v.check ?? noCheck);
+          if (plan.refused) throw new Refused();
+          stage({ stage: 'write', ok: true, detail: `${tmp} (${p!.written} bytes)` });
+          const f =
+            injected() ??
+            (v.decodeError ? new VerifyFailure(EXIT.SOFTWARE, `the written file does not decode: ${v.decodeError.message}`) : undefined) ??
+            (!v.reencodes ? new VerifyFailure(EXIT.SOFTWARE, 'the written file does not encode back to the same bytes') : undefined) ??
+            judge(plan, v.diff!, v.check!, headerLine(v.header!, v.records, v.bytes));
+          if (f) throw f;
+        },
+      );
+    } catch (e) {
+      if (e instanceof ReadFailed) return fail('read', e.code, e.message);
+      if (e instanceof PlanNotMade) {
+        reportRead(p!);
+        return fail('plan', EXIT.USAGE, p!.planError!.message);
+      }
+      if (e instanceof Refused) {
+        say(`refused: ${out} not created`);
+        return finish('refused', EXIT.FINDING);
+      }
+      if (e instanceof VerifyFailure) return fail('verify', e.code, e.message);
+      if (e instanceof CliError) {
+        if (p === undefined) {
+          // The temporary file could not be created: the stages before it still run (and a
+          // refusal still comes first).
+          const r = planOnly();
+          if (typeof r === 'number') return r;
+        }
+        return fail(stages.some((s) => s.stage === 'write') ? 'rename' : 'write', e.code, e.message);
+      }
+      throw e;
+    }
+    stage({ stage: 'rename', ok: true, detail: `${out}${argv['in-place'] ? ' (in place)' : ''}` });
+    return finish('written', EXIT.OK);
+  }
 }

@@ -1,0 +1,296 @@
+// Conversion as a stream: neither the input nor the output is ever held whole.
+//
+// convertPass: one pass over the input, record by record: decode (StreamReader), check the
+// input (StreamChecker), plan each record's change (ConversionPlanner) and write the output
+// record (StreamWriter). A dry run checks the planned output records instead of writing them.
+//
+// verifyPass: one pass over the written output, in lockstep with a second reading of the input:
+// decode each written record, check it (with the target), encode it again and compare with the
+// bytes written (the file is what the model says), and compare it with the input record of the
+// same place (LockstepDiff: the semantic comparison of diff.ts, record by record), so that the
+// differences found can be matched against the planned changes.
+//
+// This serves conversions that keep every record in its place. Repair can drop a DOMAIN_DATA
+// whose domain shows up nowhere in the whole stream, so it needs the whole stream (planConversion).
+
+import { StreamChecker } from '../check/index.js';
+import type { CheckReport, TargetName } from '../check/types.js';
+import { StreamReader } from '../model/stream-reader.js';
+import { StreamWriter } from '../model/stream-writer.js';
+import type { StreamHeader, XsRecord } from '../model/types.js';
+import { DecodeError, EncodeError } from '../wire/errors.js';
+import type { Sink } from '../wire/writer.js';
+import { ConversionPlanner, ConvertError, type ConvertOptions } from './convert.js';
+import { ItemKeyCounter, LockstepDiff, type DiffResult } from './diff.js';
+
+/** Calls `on` with each chunk of a byte source, in order, then returns. */
+export type ChunkSource = (on: (chunk: Uint8Array) => void) => void;
+/** Gives the next chunk of a byte source, undefined at its end. */
+export type ChunkPuller = () => Uint8Array | undefined;
+
+export interface ConvertPassResult {
+  header: StreamHeader;
+  records: number;
+  /** Input bytes, bytes after END included. */
+  bytes: number;
+  trailingCount: number;
+  inputCheck: CheckReport;
+  /** Absent when the plan could not be made (see planError). */
+  planner?: ConversionPlanner;
+  planError?: ConvertError;
+  /** The check (with the target) of the planned output records, when asked for. */
+  outputCheck?: CheckReport;
+  /** Output bytes written to the sink. */
+  written: number;
+}
+
+export interface ConvertPassOptions {
+  /** Where the output goes (omitted: plan only). Handed views of a reused block. */
+  sink?: Sink;
+  /** Check the planned output records (with the target). */
+  checkOutput?: boolean;
+  /** The input's bytes [offset, offset+length): bytes after END beyond what the reader keeps (1 MiB). */
+  readRange?: (offset: number, length: number) => Uint8Array;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** Read, check the input, plan, write: one pass. Throws DecodeError where the input is bad. */
+export function convertPass(source: ChunkSource, opts: ConvertOptions, o: ConvertPassOptions = {}): ConvertPassResult {
+  let header: StreamHeader | undefined;
+  let inChecker: StreamChecker | undefined;
+  let outChecker: StreamChecker | undefined;
+  let planner: ConversionPlanner | undefined;
+  let planError: ConvertError | undefined;
+  let writer: StreamWriter | undefined;
+  let written = 0;
+  let records = 0;
+  let trailingCount = 0;
+  let trailingHead: Uint8Array = new Uint8Array(0);
+  const keys = new ItemKeyCounter(false);
+  const sink: Sink | undefined = o.sink && ((c) => {
+    written += c.length;
+    o.sink!(c);
+  });
+  const reader = new StreamReader({
+    onHeader(h) {
+      header = h;
+      inChecker = new StreamChecker(h);
+      try {
+        planner = new ConversionPlanner(h, opts);
+      } catch (e) {
+        if (!(e instanceof ConvertError)) throw e;
+        planError = e;
+        return;
+      }
+      if (sink) writer = new StreamWriter(planner.header, sink, { transient: true });
+      if (o.checkOutput) outChecker = new StreamChecker(planner.header, opts.target ? { target: opts.target } : {});
+    },
+    onRecord(r, loc) {
+      records++;
+      inChecker!.visit(r, loc);
+      if (!planner) return;
+      const out = planner.record(r, loc.index, keys.next(r));
+      if (!out) throw new Error('convertPass: a record was dropped; conversions that drop records need the whole stream');
+      writer?.write(out);
+      outChecker?.visit(out);
+    },
+    onTrailing(count, head) {
+      trailingCount = count;
+      trailingHead = head;
+    },
+  });
+  let bytes = 0;
+  source((c) => {
+    bytes += c.length;
+    reader.push(c);
+  });
+  reader.end();
+  const keepTrailing = planner ? planner.trailing(trailingCount, () => hex(trailingHead)) : false;
+  if (writer) {
+    if (keepTrailing && trailingCount > trailingHead.length) {
+      writer.end();
+      if (!o.readRange) throw new Error('convertPass: more than 1 MiB after END and no way to read it again');
+      const at = bytes - trailingCount;
+      for (let done = 0; done < trailingCount; ) {
+        const n = Math.min(1 << 20, trailingCount - done);
+        sink!(o.readRange(at + done, n));
+        done += n;
+      }
+    } else {
+      writer.end(keepTrailing ? trailingHead : undefined);
+    }
+  }
+  const result: ConvertPassResult = {
+    header: header!,
+    records,
+    bytes,
+    trailingCount,
+    inputCheck: inChecker!.finish({ length: trailingCount }),
+    written,
+  };
+  if (planner) result.planner = planner;
+  if (planError) result.planError = planError;
+  if (outChecker) result.outputCheck = outChecker.finish({ length: keepTrailing ? trailingCount : 0 });
+  return result;
+}
+
+export interface VerifyPassResult {
+  /** Where the written file does not decode (then the rest is what was found up to there). */
+  decodeError?: DecodeError;
+  header?: StreamHeader;
+  records: number;
+  bytes: number;
+  /** Check of the written records (with the target). */
+  check?: CheckReport;
+  /** Written file against the input, record by record. */
+  diff?: DiffResult;
+  /** The written file encodes back to the same bytes. */
+  reencodes: boolean;
+}
+
+/** Appends bytes and compares them with the front of a queue of expected chunks. */
+class ComparingSink {
+  private readonly queue: Uint8Array[] = [];
+  private pos = 0;
+  same = true;
+  expect(c: Uint8Array): void {
+    if (this.same) this.queue.push(c); // (after a difference nothing more is compared)
+  }
+  readonly sink: Sink = (c) => {
+    let at = 0;
+    while (this.same && at < c.length) {
+      const head = this.queue[0];
+      if (!head) {
+        this.same = false;
+        return;
+      }
+      const n = Math.min(head.length - this.pos, c.length - at);
+      if (Buffer.compare(Buffer.from(head.buffer, head.byteOffset + this.pos, n), Buffer.from(c.buffer, c.byteOffset + at, n)) !== 0) this.same = false;
+      at += n;
+      this.pos += n;
+      if (this.pos === head.length) {
+        this.queue.shift();
+        this.pos = 0;
+      }
+    }
+  };
+  /** All expected bytes were matched. */
+  done(): boolean {
+    return this.same && this.queue.length === 0;
+  }
+}
+
+/**
+ * Decodes the written output (`written`), checks it, encodes it again, and compares it record by
+ * record with the input read again (`input`, pulled in step).
+ */
+export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName): VerifyPassResult {
+  // The input, decoded as far as the comparison needs.
+  let inHeader: StreamHeader | undefined;
+  const queue: XsRecord[] = [];
+  let qHead = 0;
+  let inTrailing = '';
+  let inIndex = 0;
+  const inKeys = new ItemKeyCounter(false);
+  const inReader = new StreamReader({
+    onHeader(h) {
+      inHeader = h;
+    },
+    onRecord(r) {
+      queue.push(r);
+    },
+    onTrailing(count, head) {
+      inTrailing = `${hex(head)}${count > head.length ? ` (${count} bytes)` : ''}`;
+    },
+  });
+  let inDone = false;
+  const pull = (): boolean => {
+    if (inDone) return false;
+    const c = input();
+    if (c === undefined) {
+      inDone = true;
+      inReader.end();
+    } else {
+      inReader.push(c);
+    }
+    return true;
+  };
+  const nextInput = (): XsRecord | undefined => {
+    if (qHead === queue.length) {
+      queue.length = 0;
+      qHead = 0;
+      while (queue.length === 0 && pull());
+      if (queue.length === 0) return undefined;
+    }
+    return queue[qHead++];
+  };
+
+  const res: VerifyPassResult = { records: 0, bytes: 0, reencodes: true };
+  let checker: StreamChecker | undefined;
+  let lock: LockstepDiff | undefined;
+  let reencoder: StreamWriter | undefined;
+  const compare = new ComparingSink();
+  let outTrailing = '';
+  let trailingHead: Uint8Array | undefined;
+  let trailingCount = 0;
+  const outKeys = new ItemKeyCounter(false);
+  const reader = new StreamReader({
+    onHeader(h) {
+      res.header = h;
+      checker = new StreamChecker(h, target ? { target } : {});
+      while (!inHeader && pull());
+      lock = new LockstepDiff(inHeader!, h);
+      reencoder = new StreamWriter(h, compare.sink, { transient: true });
+    },
+    onRecord(y, loc) {
+      res.records++;
+      // (No byte offsets: this check is also the plan's check of its output, which names records.)
+      checker!.visit(y);
+      if (res.reencodes) {
+        try {
+          reencoder!.write(y);
+        } catch (e) {
+          if (!(e instanceof EncodeError)) throw e;
+          res.reencodes = false;
+        }
+      }
+      const x = nextInput();
+      if (x === undefined) lock!.onlyB(loc.index, outKeys.next(y));
+      else lock!.pair(x, inIndex++, inKeys.next(x), y, loc.index, outKeys.next(y));
+    },
+    onTrailing(count, head) {
+      trailingCount = count;
+      trailingHead = head;
+      outTrailing = `${hex(head)}${count > head.length ? ` (${count} bytes)` : ''}`;
+    },
+  });
+  try {
+    written((c) => {
+      res.bytes += c.length;
+      if (res.reencodes) compare.expect(c);
+      reader.push(c);
+    });
+    reader.end();
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    res.decodeError = e;
+  }
+  if (checker) res.check = checker.finish({ length: trailingCount });
+  if (res.decodeError || !lock) return res;
+  // Input records beyond the last written one.
+  for (let x = nextInput(); x !== undefined; x = nextInput()) lock.onlyA(inIndex++, inKeys.next(x));
+  while (pull());
+  if (res.reencodes) {
+    try {
+      reencoder!.end(trailingHead && trailingCount <= trailingHead.length ? trailingHead : undefined);
+    } catch (e) {
+      if (!(e instanceof EncodeError)) throw e;
+      res.reencodes = false;
+    }
+    // (Bytes after END beyond the reader's 1 MiB are compared by the diff's count only.)
+    res.reencodes &&= trailingCount > (trailingHead?.length ?? 0) ? compare.same : compare.done();
+  }
+  res.diff = lock.finish(inTrailing || null, outTrailing || null);
+  return res;
+}
