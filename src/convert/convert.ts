@@ -250,13 +250,25 @@ export class ConversionPlanner {
   }
 
   /** The output record for input record `r` (number `i`, item `id`); undefined: dropped. */
-  record(r: XsRecord, i: number, id: ItemKey): XsRecord | undefined {
+  record(r: XsRecord, i: number, keyOf: () => ItemKey): XsRecord | undefined {
     const { changes, losses, notes, repair, swap, assumed } = this;
     const { version: toVersion, byteOrder } = this.to;
     const inOrder = this.from.byteOrder;
-    const label = recordLabel(r, i);
+    // (Label and item key are made only for a record that changes: most pass unchanged.)
+    let labelMade: string | undefined;
+    const label = (): string => (labelMade ??= recordLabel(r, i));
+    let id: ItemKey;
+    let idMade = false;
+    const key = (): ItemKey => {
+      if (!idMade) {
+        id = keyOf();
+        idMade = true;
+      }
+      return id;
+    };
     const add = (c: Omit<Change, 'recordIndex' | 'recordType' | 'section' | 'key'> & { section?: Section; key?: string }): void => {
-      changes.push({ section: id!.section, key: id!.key, recordIndex: i, recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type, ...c } as Change);
+      const k = key()!;
+      changes.push({ section: k.section, key: k.key, recordIndex: i, recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type, ...c } as Change);
     };
     let out: XsRecord | undefined = r;
 
@@ -272,7 +284,7 @@ export class ConversionPlanner {
         out = watchAsPlain(r);
         add({
           kind: 'lossless', field: 'record', old: r.type, new: 'WATCH_DATA', connId: r.connId,
-          message: `${label}: becomes WATCH_DATA (version 1 has no extended watches)`,
+          message: `${label()}: becomes WATCH_DATA (version 1 has no extended watches)`,
         });
         if (oldDepth !== DEPTH_UNLIMITED) {
           const lossless = newDepth === DEPTH_UNLIMITED;
@@ -284,7 +296,7 @@ export class ConversionPlanner {
           const from = oldDepth === 'lost' ? 'unknown (its producer did not write it)' : showDepth(oldDepth);
           const c: Omit<Change, 'recordIndex' | 'recordType' | 'section' | 'key'> = {
             kind: lossless ? 'lossless' : 'lossy', field: 'depth', old: oldDepth, new: DEPTH_UNLIMITED, connId: r.connId,
-            message: `${label}: depth ${from} -> unlimited: ${why}`,
+            message: `${label()}: depth ${from} -> unlimited: ${why}`,
           };
           if (assumption) c.assumption = assumption;
           add(c);
@@ -293,7 +305,7 @@ export class ConversionPlanner {
         if (assumed === undefined) {
           this.refusal ??= {
             reason: 'needs-assume-depth',
-            message: `${label} was written by Xen 4.22's defective writer, which never wrote the depth: ` +
+            message: `${label()} was written by Xen 4.22's defective writer, which never wrote the depth: ` +
               'repairing it needs --assume-depth N|unlimited (the depth the guest registered, if known; unlimited is what a plain watch does)',
           };
         } else {
@@ -302,7 +314,7 @@ export class ConversionPlanner {
           out = w;
           add({
             kind: 'lossless', field: 'depth', old: 'lost', new: assumed, connId: r.connId, assumption: assumption!,
-            message: `${label}: depth lost (its producer did not write it) -> ${showDepth(assumed)}`,
+            message: `${label()}: depth lost (its producer did not write it) -> ${showDepth(assumed)}`,
           });
         }
       }
@@ -313,14 +325,14 @@ export class ConversionPlanner {
         out = undefined;
         add({
           kind: 'lossy', field: 'exists', old: true, new: false, domid: r.domainId,
-          message: `${label}: removed: domain ${r.domainId} has no ring connection and owns no node, so xenstored 4.21+ aborts the restore on it ` +
+          message: `${label()}: removed: domain ${r.domainId} has no ring connection and owns no node, so xenstored 4.21+ aborts the restore on it ` +
             `("referenced domain not found"); its ${r.quotas.length} quota setting(s)${r.features ? ' and features' : ''} are dropped`,
         });
       } else if (toVersion === 1 && r.features !== 0) {
         out = { ...r, features: 0 } as DomainData;
         add({
           kind: 'lossy', field: 'features', old: r.features, new: 0, domid: r.domainId,
-          message: `${label}: features 0x${r.features.toString(16)} (${featureNames(r.features).join(', ')}) -> 0: ` +
+          message: `${label()}: features 0x${r.features.toString(16)} (${featureNames(r.features).join(', ')}) -> 0: ` +
             'version 1 has no features; the guest may already rely on these bits, which a server never withdraws',
         });
       }
@@ -340,32 +352,32 @@ export class ConversionPlanner {
             kind: 'lossy', field, connId: r.connId,
             old: describePending(parsePending(data, inOrder, respLen), inOrder).join(' | '),
             new: describePending(parsePending(s.data, byteOrder, respLen), byteOrder).join(' | '),
-            message: `${label}: ${field}: ${s.unconverted}`,
+            message: `${label()}: ${field}: ${s.unconverted}`,
           });
         }
       }
       if (c.connType !== 0 && c.connType !== 1) {
-        losses.push({ source: 'byte-order', recordIndex: i, recordType: r.type, connId: r.connId, message: `${label}: conn-spec of unknown conn-type ${c.connType} copied unconverted` });
+        losses.push({ source: 'byte-order', recordIndex: i, recordType: r.type, connId: r.connId, message: `${label()}: conn-spec of unknown conn-type ${c.connType} copied unconverted` });
       }
       out = c;
     }
     if (out && swap && r.type === 'UNKNOWN') {
-      losses.push({ source: 'byte-order', recordIndex: i, recordType: recordTypeLabel(r.typeCode), message: `${label}: body of an unknown record type copied unconverted (its integers, if any, keep the old byte order)` });
+      losses.push({ source: 'byte-order', recordIndex: i, recordType: recordTypeLabel(r.typeCode), message: `${label()}: body of an unknown record type copied unconverted (its integers, if any, keep the old byte order)` });
     }
     if (out && repair) {
       if (!(out.type === 'WATCH_DATA_EXTENDED' && out.producerDefect)) out = canonicalFraming(out);
-      if (out.unterminated?.length) notes.push(`${label}: ${out.unterminated.join(', ')} without terminating NUL: not repaired (the string's length would change)`);
+      if (out.unterminated?.length) notes.push(`${label()}: ${out.unterminated.join(', ')} without terminating NUL: not repaired (the string's length would change)`);
     }
-    if (out && id && out !== r) {
+    if (out && out !== r && key()) {
       // Representation-only changes (extras the output record no longer carries). (A record
       // passed on as it is keeps all of them.)
       const a = recordFacets(r, inOrder).framing;
       const b = recordFacets(out, byteOrder).framing;
       eachFacetDifference(a, b, (field, va, vb) => {
         changes.push({
-          kind: 'lossless', section: 'framing', key: `${id.section} ${id.key}`, field, old: va, new: vb, recordIndex: i,
+          kind: 'lossless', section: 'framing', key: `${id!.section} ${id!.key}`, field, old: va, new: vb, recordIndex: i,
           recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type,
-          message: `${label}: ${field} ${showDelta(va)} -> ${showDelta(vb)} (${FRAMING_WHY[field] ?? 'representation only'})`,
+          message: `${label()}: ${field} ${showDelta(va)} -> ${showDelta(vb)} (${FRAMING_WHY[field] ?? 'representation only'})`,
         });
       });
     }
@@ -432,7 +444,7 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
   const keys = itemKeys(input);
   const records: XsRecord[] = [];
   input.records.forEach((r, i) => {
-    const out = planner.record(r, i, keys[i]);
+    const out = planner.record(r, i, () => keys[i]);
     if (out) records.push(out);
   });
   const stream: Stream = { header: planner.header, records };

@@ -369,6 +369,11 @@ function sameNode(x: NodeData, y: NodeData): boolean {
   return true;
 }
 
+/** Two node records that are equal (then a diff has nothing to say about them). */
+export function sameNodeRecord(x: XsRecord, y: XsRecord): boolean {
+  return x.type === 'NODE_DATA' && y.type === 'NODE_DATA' && sameNode(x, y);
+}
+
 /**
  * The diff of two streams that hold the same items in the same places (a conversion that drops
  * no record), computed pair by pair as the records pass: neither stream is held. Gives what

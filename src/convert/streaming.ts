@@ -21,7 +21,7 @@ import type { StreamHeader, XsRecord } from '../model/types.js';
 import { DecodeError, EncodeError } from '../wire/errors.js';
 import type { Sink } from '../wire/writer.js';
 import { ConversionPlanner, ConvertError, type ConvertOptions } from './convert.js';
-import { ItemKeyCounter, LockstepDiff, type DiffResult } from './diff.js';
+import { ItemKeyCounter, LockstepDiff, sameNodeRecord, type DiffResult } from './diff.js';
 
 /** Calls `on` with each chunk of a byte source, in order, then returns. */
 export type ChunkSource = (on: (chunk: Uint8Array) => void) => void;
@@ -90,7 +90,10 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
       records++;
       inChecker!.visit(r, loc);
       if (!planner) return;
-      const out = planner.record(r, loc.index, keys.next(r));
+      // (Every non-node record is counted, for the numbering of repeated items; node keys are
+      // not numbered, so made only when needed.)
+      const k = r.type === 'NODE_DATA' ? undefined : keys.next(r);
+      const out = planner.record(r, loc.index, () => k ?? keys.next(r));
       if (!out) throw new Error('convertPass: a record was dropped; conversions that drop records need the whole stream');
       writer?.write(out);
       outChecker?.visit(out);
@@ -257,6 +260,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
       }
       const x = nextInput();
       if (x === undefined) lock!.onlyB(loc.index, outKeys.next(y));
+      else if (sameNodeRecord(x, y)) inIndex++; // (most records: no item keys made)
       else lock!.pair(x, inIndex++, inKeys.next(x), y, loc.index, outKeys.next(y));
     },
     onTrailing(count, head) {
