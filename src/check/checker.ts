@@ -33,6 +33,7 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
+import { CommittedPaths, PATH_DUPLICATE, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
 import { ruleDef } from './rules.js';
 import type { CheckReport, Finding, TargetLoss, TargetName } from './types.js';
@@ -42,6 +43,13 @@ import { describePlace, hex, plural, q, recordPlace, type Place } from './where.
 export const PATH_MAX = 3072;
 /** Characters xenstored accepts in a node name. */
 const PATH_CHARS = /^[A-Za-z0-9\-/_@]*$/;
+/** The same characters as a table by latin1 code (1: accepted), for the per-record fast check. */
+const PATH_CHAR_OK = new Uint8Array(256);
+for (let c = 0; c < 256; c++) PATH_CHAR_OK[c] = PATH_CHARS.test(String.fromCharCode(c)) ? 1 : 0;
+const SLASH = 0x2f;
+const AT = 0x40;
+/** Domain ids a typed array covers (u16, as on the wire); others (API callers) go to a Map. */
+const DOMID_TABLE = 0x10000;
 /** First reserved domain id (DOMID_SELF); ids from here up cannot be a guest. */
 const DOMID_FIRST_RESERVED = DOMID.SELF;
 /** Size of the wire header of a queued message (type, req-id, tx-id, len). */
@@ -88,6 +96,32 @@ function surplusNames(padding: Uint8Array): string[] | undefined {
   }
   if (names.length === 0 || !allZero(padding.subarray(i))) return undefined;
   return names;
+}
+
+/**
+ * True when `path` is absolute or @-special and pathSyntaxProblem has nothing to say about it,
+ * and it holds no NUL: one pass over the characters, no allocation. False sends the caller to
+ * the full rules, which name the problem.
+ */
+function pathClean(path: string): boolean {
+  const n = path.length;
+  if (n === 0) return false;
+  const c0 = path.charCodeAt(0);
+  if (c0 === SLASH) {
+    if (n > PATH_MAX) return false;
+  } else if (c0 !== AT) return false;
+  let slash = false;
+  for (let i = 0; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c === SLASH) {
+      if (slash) return false; // "//"
+      slash = true;
+    } else {
+      if (c > 0xff || PATH_CHAR_OK[c] === 0) return false; // (NUL included)
+      slash = false;
+    }
+  }
+  return !(slash && n > 1); // ends in "/"
 }
 
 /** Why a node or watch path would be refused by xenstored's name check, or undefined. */
@@ -142,11 +176,13 @@ export class StreamChecker {
 
   private readonly conns = new Map<number, ConnInfo>();
   private readonly ringByDomid = new Map<number, number>();
-  private readonly ownerFirst = new Map<number, number>();
+  /** Record index of each domain's first owned node: +1 in the table (0: none yet), else the Map. */
+  private readonly ownerFirstTable = new Float64Array(DOMID_TABLE);
+  private readonly ownerFirstMap = new Map<number, number>();
   private readonly ringLater = new Map<number, number>();
   private readonly watches = new Set<string>();
   private readonly transactions = new Set<string>();
-  private readonly committed = new Set<string>();
+  private readonly committed = new CommittedPaths();
   private readonly domains = new Map<number, number>();
   private readonly pendingDomains: PendingDomain[] = [];
   private readonly globals = new Map<string, number>();
@@ -219,14 +255,21 @@ export class StreamChecker {
   visit(r: XsRecord, loc?: RecordLocation): void {
     const index = loc?.index ?? this.index;
     this.index = index + 1;
-    const place = recordPlace(index, r, loc);
 
     if (this.endAt !== undefined && !this.afterEndReported) {
       this.afterEndReported = true;
-      this.find('framing.end-not-last', place, `follows the END record #${this.endAt.index}; END must be the last record`);
+      this.find('framing.end-not-last', recordPlace(index, r, loc), `follows the END record #${this.endAt.index}; END must be the last record`);
     }
     this.lastType = r.type;
 
+    // Nodes are nearly all of a large stream: their path makes no Place (nor any other object)
+    // unless there is something to report.
+    if (r.type === 'NODE_DATA') {
+      if (r.len !== undefined || r.padding !== undefined || r.unterminated !== undefined) this.checkFraming(r, recordPlace(index, r, loc));
+      this.checkNode(r, index, loc);
+      return;
+    }
+    const place = recordPlace(index, r, loc);
     const quotaSurplus = this.checkFraming(r, place);
 
     switch (r.type) {
@@ -245,9 +288,6 @@ export class StreamChecker {
         break;
       case 'TRANSACTION_DATA':
         this.checkTransaction(r, place);
-        break;
-      case 'NODE_DATA':
-        this.checkNode(r, index, place);
         break;
       case 'GLOBAL_QUOTA_DATA':
         this.checkGlobal(r.type, index, place);
@@ -283,7 +323,7 @@ export class StreamChecker {
     if (r.padding && !surplus) {
       this.find('framing.padding-not-zero', place, `${plural(r.padding.length, 'padding byte')} after the body, not all zero (${Buffer.from(r.padding.subarray(0, 16)).toString('hex')}${r.padding.length > 16 ? '...' : ''}); padding is written as zero`);
     }
-    for (const key of r.unterminated ?? []) {
+    if (r.unterminated) for (const key of r.unterminated) {
       this.find('strings.unterminated', place, `${key} does not end in a NUL: its length field must count exactly one terminating NUL`, this.whoOf(r));
     }
     return surplus;
@@ -486,58 +526,89 @@ export class StreamChecker {
     }
   }
 
-  private checkNode(r: NodeData, index: number, place: Place): void {
+  /** Record index of the first node `domid` owns, if any yet. */
+  private ownerFirstOf(domid: number): number | undefined {
+    if ((domid >>> 0) === domid && domid < DOMID_TABLE) {
+      const v = this.ownerFirstTable[domid]!;
+      return v === 0 ? undefined : v - 1;
+    }
+    return this.ownerFirstMap.get(domid);
+  }
+
+  private noteOwner(domid: number, index: number): void {
+    if ((domid >>> 0) === domid && domid < DOMID_TABLE) {
+      if (this.ownerFirstTable[domid] === 0) this.ownerFirstTable[domid] = index + 1;
+    } else if (!this.ownerFirstMap.has(domid)) this.ownerFirstMap.set(domid, index);
+  }
+
+  private nodeWho(r: NodeData): Who {
+    return r.connId === 0 ? {} : this.connWho(r.connId);
+  }
+
+  // The no-finding path of checkNode allocates nothing: places, descriptions and `who` are
+  // made only for a finding.
+  private checkNode(r: NodeData, index: number, loc: RecordLocation | undefined): void {
     const committed = r.connId === 0;
-    const who: Who = committed ? {} : this.connWho(r.connId);
-    const desc = `node ${q(r.path)}`;
-    const pathHasNul = !r.unterminated?.includes('path') && r.path.includes('\0');
-    if (pathHasNul) this.find('strings.embedded-nul', place, `path ${q(r.path)} holds a NUL before its end`, who);
-    const special = r.path.startsWith('@');
-    const absolute = r.path.startsWith('/');
-    if (!special && !absolute) {
-      this.find('strings.path-not-absolute', place, `path ${q(r.path)} is neither absolute nor an @-special name`, who);
-    } else if (!pathHasNul) {
-      const problem = pathSyntaxProblem(r.path, absolute);
-      if (problem) this.find('strings.path-syntax', place, `path ${q(r.path)}: ${problem}`, who);
+    const path = r.path;
+    const absolute = path.charCodeAt(0) === SLASH;
+    let pathHasNul = false;
+    if (!pathClean(path)) {
+      const who = this.nodeWho(r);
+      const place = recordPlace(index, r, loc);
+      pathHasNul = !r.unterminated?.includes('path') && path.includes('\0');
+      if (pathHasNul) this.find('strings.embedded-nul', place, `path ${q(path)} holds a NUL before its end`, who);
+      const special = path.startsWith('@');
+      if (!special && !absolute) {
+        this.find('strings.path-not-absolute', place, `path ${q(path)} is neither absolute nor an @-special name`, who);
+      } else if (!pathHasNul) {
+        const problem = pathSyntaxProblem(path, absolute);
+        if (problem) this.find('strings.path-syntax', place, `path ${q(path)}: ${problem}`, who);
+      }
     }
 
     // permissions
-    r.perms.forEach((perm, i) => {
-      if (!(perm.perm in PERM_LETTERS)) {
-        this.find('nodes.perm-letter', place, `${desc} permission ${i + 1} has letter ${q(perm.perm)}; n, r, w and b are defined (xenstored reads others as n)`, who);
+    const perms = r.perms;
+    for (let i = 0; i < perms.length; i++) {
+      const perm = perms[i]!;
+      const letter = perm.perm;
+      if (letter !== 'n' && letter !== 'r' && letter !== 'w' && letter !== 'b' && !(letter in PERM_LETTERS)) {
+        this.find('nodes.perm-letter', recordPlace(index, r, loc), `node ${q(path)} permission ${i + 1} has letter ${q(letter)}; n, r, w and b are defined (xenstored reads others as n)`, this.nodeWho(r));
       }
       const unknown = perm.flags & ~PERM_FLAG_STALE;
-      if (unknown) this.find('nodes.perm-flags-unknown', place, `${desc} permission ${i + 1} flags ${hex(perm.flags, 2)} set undefined bits`, who);
-    });
-    const owner = r.perms[0];
+      if (unknown) this.find('nodes.perm-flags-unknown', recordPlace(index, r, loc), `node ${q(path)} permission ${i + 1} flags ${hex(perm.flags, 2)} set undefined bits`, this.nodeWho(r));
+    }
+    const owner = perms[0];
     if (owner) {
       if (owner.flags & PERM_FLAG_STALE) {
-        this.find('nodes.owner-invalid', place, `${desc}: the owner entry (domain ${owner.domid}) is marked stale; xenstored hands a vanished owner's nodes to dom0 instead`, who);
+        this.find('nodes.owner-invalid', recordPlace(index, r, loc), `node ${q(path)}: the owner entry (domain ${owner.domid}) is marked stale; xenstored hands a vanished owner's nodes to dom0 instead`, this.nodeWho(r));
       } else if (owner.domid === DOMID.ANY || owner.domid === DOMID.INVALID) {
-        this.find('nodes.owner-invalid', place, `${desc}: owner ${hex(owner.domid, 4)} (${reservedDomidName(owner.domid)}) cannot own a node`, who);
+        this.find('nodes.owner-invalid', recordPlace(index, r, loc), `node ${q(path)}: owner ${hex(owner.domid, 4)} (${reservedDomidName(owner.domid)}) cannot own a node`, this.nodeWho(r));
       }
-      if (!this.ownerFirst.has(owner.domid)) this.ownerFirst.set(owner.domid, index);
+      this.noteOwner(owner.domid, index);
     }
-    if (r.perms.length === 0 && (committed || r.access !== 0)) {
-      this.find('nodes.no-permissions', place, `${desc} has perm-count 0; only a node deleted in a pending transaction has no permissions (the first names the owner)`, who);
+    if (perms.length === 0 && (committed || r.access !== 0)) {
+      this.find('nodes.no-permissions', recordPlace(index, r, loc), `node ${q(path)} has perm-count 0; only a node deleted in a pending transaction has no permissions (the first names the owner)`, this.nodeWho(r));
     }
 
     if (committed) {
-      if (r.access !== 0) this.find('nodes.access-on-committed', place, `${desc} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
-      if (r.txId !== 0) this.find('nodes.txid-on-committed', place, `${desc} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
+      if (r.access !== 0) this.find('nodes.access-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
+      if (r.txId !== 0) this.find('nodes.txid-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
       if (absolute && !pathHasNul) {
-        if (this.committed.has(r.path)) {
-          this.find('nodes.duplicate-path', place, `${desc} appears twice as a committed node`);
-        } else if (r.path !== '/') {
-          const parent = parentOf(r.path);
-          if (parent !== '/' && !this.committed.has(parent)) {
-            this.find('nodes.parent-missing', place, `${desc}: its parent ${q(parent)} has not appeared earlier; xenstored rebuilds the tree in stream order`);
-            if (this.profile?.daemon) this.lose('refuse', place, desc, `parent ${q(parent)} not restored yet: xenstored aborts ("read parent error restoring node")`);
-          }
+        const seen = this.committed.commit(path);
+        if (seen === PATH_DUPLICATE) {
+          this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
+        } else if (seen === PATH_PARENT_MISSING) {
+          const place = recordPlace(index, r, loc);
+          const desc = `node ${q(path)}`;
+          const parent = parentOf(path);
+          this.find('nodes.parent-missing', place, `${desc}: its parent ${q(parent)} has not appeared earlier; xenstored rebuilds the tree in stream order`);
+          if (this.profile?.daemon) this.lose('refuse', place, desc, `parent ${q(parent)} not restored yet: xenstored aborts ("read parent error restoring node")`);
         }
-        this.committed.add(r.path);
       }
     } else {
+      const place = recordPlace(index, r, loc);
+      const who = this.nodeWho(r);
+      const desc = `node ${q(path)}`;
       const unknownAccess = r.access & ~3;
       if (unknownAccess) this.find('nodes.access-unknown', place, `${desc} access ${hex(r.access, 4)}: only read (1) and written (2) are defined, 0 meaning deleted`, who);
       if (!this.transactions.has(`${r.connId}:${r.txId}`)) {
@@ -597,7 +668,7 @@ export class StreamChecker {
       place,
       record: r,
       earlierRing: this.ringByDomid.has(r.domainId),
-      earlierOwner: this.ownerFirst.has(r.domainId),
+      earlierOwner: this.ownerFirstOf(r.domainId) !== undefined,
     });
 
     const p = this.profile;
@@ -649,14 +720,14 @@ export class StreamChecker {
       if (d.earlierRing) continue;
       if (d.earlierOwner) {
         if (!this.ringByDomid.has(id)) {
-          this.find('refs.domain-without-connection', d.place, `domain ${id} has no ring connection, only owns nodes (first at record #${this.ownerFirst.get(id)}); its features have no ring page to appear on`, who);
+          this.find('refs.domain-without-connection', d.place, `domain ${id} has no ring connection, only owns nodes (first at record #${this.ownerFirstOf(id)}); its features have no ring page to appear on`, who);
         }
         continue;
       }
       const later: string[] = [];
       const ring = this.ringByDomid.get(id);
       if (ring !== undefined) later.push(`its ring connection is record #${ring}`);
-      const owner = this.ownerFirst.get(id);
+      const owner = this.ownerFirstOf(id);
       if (owner !== undefined) later.push(`its first owned node is record #${owner}`);
       const text = later.length
         ? `domain ${id} is not known yet at this point (${later.join(', ')}): records that others depend on must come first; xenstored 4.21+ aborts ("referenced domain not found")`
