@@ -33,7 +33,7 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
-import { CommittedPaths, PATH_DUPLICATE, PATH_PARENT_MISSING } from './path-set.js';
+import { CommittedPaths, PATH_DUPLICATE, PATH_NOT_CLEAN, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
 import { ruleDef } from './rules.js';
 import type { CheckReport, Finding, TargetLoss, TargetName } from './types.js';
@@ -182,7 +182,7 @@ export class StreamChecker {
   private readonly ringLater = new Map<number, number>();
   private readonly watches = new Set<string>();
   private readonly transactions = new Set<string>();
-  private readonly committed = new CommittedPaths();
+  private readonly committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX);
   private readonly domains = new Map<number, number>();
   private readonly pendingDomains: PendingDomain[] = [];
   private readonly globals = new Map<string, number>();
@@ -552,7 +552,10 @@ export class StreamChecker {
     const path = r.path;
     const absolute = path.charCodeAt(0) === SLASH;
     let pathHasNul = false;
-    if (!pathClean(path)) {
+    // A committed clean path is checked and committed in one pass (the path rules have nothing
+    // to say about it); the node rules' findings come below, in their order.
+    let seen = committed && absolute ? this.committed.commitIfClean(path) : PATH_NOT_CLEAN;
+    if (seen === PATH_NOT_CLEAN && !pathClean(path)) {
       const who = this.nodeWho(r);
       const place = recordPlace(index, r, loc);
       pathHasNul = !r.unterminated?.includes('path') && path.includes('\0');
@@ -594,7 +597,7 @@ export class StreamChecker {
       if (r.access !== 0) this.find('nodes.access-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
       if (r.txId !== 0) this.find('nodes.txid-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
       if (absolute && !pathHasNul) {
-        const seen = this.committed.commit(path);
+        if (seen === PATH_NOT_CLEAN) seen = this.committed.commit(path);
         if (seen === PATH_DUPLICATE) {
           this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
         } else if (seen === PATH_PARENT_MISSING) {
