@@ -5,31 +5,49 @@
 // V8 takes it only at start-up, hence the shebang; `node dist/cli/main.js` runs without it.)
 // xsmig command line: one module per command under commands/.
 
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { commands } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
 
-const cli = yargs(hideBin(process.argv))
-  .scriptName('xsmig')
-  .usage('$0 <command> [options]\n\nRead, check and convert Xenstore migration streams (xenstored live-update state).')
-  .demandCommand(1, 'Give a command; see xsmig --help.')
-  .strict()
-  .recommendCommands()
-  .help()
-  .alias('h', 'help')
-  .version()
-  .wrap(Math.min(110, process.stdout.columns || 100))
-  .epilogue(
-    'Exit codes: 0 success, 1 finding (check errors, diff differences, convert refused), 2 input not a decodable stream, ' +
-      '64 usage error, 66 input cannot be opened, 70 internal error, 73 output cannot be created.',
-  )
-  .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`xsmig: ${msg}\nxsmig: see xsmig --help\n`);
-    process.exit(EXIT.USAGE);
-  });
+const args = process.argv.slice(2);
 
-for (const c of commands) cli.command(c as never);
+// Loading yargs and every command module takes about as long as reading 100 MB from the page
+// cache: a command whose arguments take only its plain forms runs without them (the command
+// module says which forms; help, usage errors and anything else go through yargs below).
+async function runPlain(): Promise<boolean> {
+  if (args[0] === 'check') {
+    const { checkCommand, plainCheckArgs } = await import('./commands/check.js');
+    const plain = plainCheckArgs(args.slice(1));
+    if (!plain) return false;
+    await checkCommand.handler({ ...plain, _: ['check'], $0: 'xsmig' });
+    return true;
+  }
+  return false;
+}
 
-await cli.parseAsync();
+async function runYargs(): Promise<void> {
+  const [{ default: yargs }, { hideBin }, { commands }] = await Promise.all([import('yargs'), import('yargs/helpers'), import('./commands/index.js')]);
+  const cli = yargs(hideBin(process.argv))
+    .scriptName('xsmig')
+    .usage('$0 <command> [options]\n\nRead, check and convert Xenstore migration streams (xenstored live-update state).')
+    .demandCommand(1, 'Give a command; see xsmig --help.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue(
+      'Exit codes: 0 success, 1 finding (check errors, diff differences, convert refused), 2 input not a decodable stream, ' +
+        '64 usage error, 66 input cannot be opened, 70 internal error, 73 output cannot be created.',
+    )
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`xsmig: ${msg}\nxsmig: see xsmig --help\n`);
+      process.exit(EXIT.USAGE);
+    });
+
+  for (const c of commands) cli.command(c as never);
+
+  await cli.parseAsync();
+}
+
+if (!(await runPlain())) await runYargs();

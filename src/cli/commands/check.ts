@@ -38,6 +38,41 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * The arguments of `xsmig check` when they take only the plain forms (at most one FILE or "-";
+ * each of --target T, -t T, --target=T, --strict, --json at most once, T a known target); else
+ * undefined, and yargs parses them (help, usage errors, everything else). main.ts runs a plain
+ * check without loading yargs, which costs about as much as reading 100 MB.
+ */
+export function plainCheckArgs(args: readonly string[]): Args | undefined {
+  const out: Args = {};
+  let file = false;
+  const targetOf = (t: string | undefined): boolean => {
+    if (out.target !== undefined || t === undefined || !(TARGET_NAMES as readonly string[]).includes(t)) return false;
+    out.target = t as TargetName;
+    return true;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--strict' || a === '--json') {
+      const key = a === '--strict' ? 'strict' : 'json';
+      if (out[key] !== undefined) return undefined;
+      out[key] = true;
+    } else if (a === '--target' || a === '-t') {
+      if (!targetOf(args[++i])) return undefined;
+    } else if (a.startsWith('--target=')) {
+      if (!targetOf(a.slice('--target='.length))) return undefined;
+    } else if (a === '-' || (a !== '' && !a.startsWith('-'))) {
+      if (file) return undefined;
+      file = true;
+      out.file = a;
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
 export const checkCommand: CommandModule<object, Args> = {
   command: 'check [file]',
   describe: 'Check a stream against every rule of the format; with --target, say what that reader would lose',
