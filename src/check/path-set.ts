@@ -9,12 +9,13 @@
 // distinct strings are distinct nodes, and the parent of a node is what parentOf() in the
 // checker names. Nodes made only to reach a deeper one are not committed.
 //
-// Streams list nodes in tree order, so most paths share all but their last component with the
-// previous one: the nodes along the previous path are kept, and only the components past the
-// common prefix are looked up. A node's children are a list (nodes made one after the other lie
-// side by side in the arrays, so the list stays in cache); a node with many children also gets
-// a Map from component to child. There is no table over all nodes: a lookup in one would miss
-// the processor's cache for nearly every node of a large stream.
+// Streams list nodes in tree order: most paths are a sibling or a child of the previous one.
+// Those are recognised with native string operations (lastIndexOf, startsWith), which cost a
+// fraction of a loop over the characters in JavaScript; other paths are walked from the part
+// they share with the previous one. A node's children are a list (nodes made one after the other
+// lie side by side in the arrays, so the list stays in cache); a node with many children also
+// gets a Map from component to child. There is no table over all nodes: a lookup in one would
+// miss the processor's cache for nearly every node of a large stream.
 
 /** What commit() found; the path is committed afterwards in every case. */
 export const PATH_NEW = 0;
@@ -22,22 +23,15 @@ export const PATH_NEW = 0;
 export const PATH_DUPLICATE = 1;
 /** The path's parent (by parentOf(): up to its last '/') is neither "/" nor committed. */
 export const PATH_PARENT_MISSING = 2;
-/** commitIfClean: the path is not clean; nothing was committed. */
-export const PATH_NOT_CLEAN = -1;
 
 const SLASH = 0x2f;
 const ROOT = 0;
 /** Children a node may have before its list gets a Map. */
 const LIST_MAX = 32;
-/** FNV-1a, over the characters of a component. */
-const HASH_SEED = 0x811c9dc5 | 0;
-const HASH_PRIME = 0x01000193;
 
 export class CommittedPaths {
-  /** Interned components: text and hash by number, and an open-addressing table (number + 1, 0: empty) by hash. */
-  private readonly compText: string[] = [];
-  private compHash = new Int32Array(1024);
-  private compSlots = new Int32Array(2048);
+  /** Component text -> its number. */
+  private readonly compIds = new Map<string, number>();
   /**
    * Per node: component number, first child and next sibling (0: none; node 0, the root, is no
    * one's child), number of children, committed (1) or only on the way to a deeper node (0).
@@ -50,53 +44,54 @@ export class CommittedPaths {
   private nodes = 1;
   /** Component -> child, for nodes with more than LIST_MAX children. */
   private readonly wide = new Map<number, Map<number, number>>();
-  /** The previous path, and the node of each of its first d components at stack[d]. */
+  /**
+   * The previous path, and the node of each of its first d components at stack[d] (d <= depth);
+   * `dir` is the previous path up to its last '/' (excluded), the path of stack[depth - 1].
+   */
   private prev = '';
   private readonly stack: number[] = [ROOT];
-  /** The previous path was clean: the part a new path shares with it need not be looked at again. */
-  private prevClean = false;
-  /** Set by sharedPrefix(): components shared with `prev`, and where the next one starts. */
-  private shared = 0;
-  private start = 0;
-
-  /**
-   * `accepted`: by latin1 code, 1 for the characters besides '/' a clean path may hold;
-   * `maxLength`: the longest clean path. (A clean path also starts with '/', and holds no "//"
-   * and no final '/' unless it is "/".)
-   */
-  constructor(private readonly accepted: Uint8Array, private readonly maxLength: number) {}
+  private depth = 0;
+  private dir = '';
 
   /** Number of committed paths. */
   size = 0;
 
   /** Commits `path` (which starts with '/') and says whether it was new, a duplicate, or lacks its parent. */
   commit(path: string): number {
-    this.sharedPrefix(path);
-    this.prevClean = false;
-    return this.walk(path, false);
+    const stack = this.stack;
+    const last = path.lastIndexOf('/');
+    let depth: number;
+    if (last === this.dir.length && this.depth > 0 && path.startsWith(this.dir)) {
+      depth = this.depth; // a sibling of the previous path
+    } else if (last === this.prev.length && this.depth > 0 && path.startsWith(this.prev)) {
+      depth = this.depth + 1; // a child
+      this.dir = this.prev;
+    } else {
+      depth = this.walk(path, last);
+      this.dir = path.substring(0, last);
+    }
+    const node = this.child(stack[depth - 1]!, this.intern(path.substring(last + 1)));
+    stack[depth] = node;
+    this.depth = depth;
+    this.prev = path;
+
+    if (this.committed[node] === 1) return PATH_DUPLICATE;
+    this.committed[node] = 1;
+    this.size++;
+    // The parent is "/" by name (which the rule takes as the root, always there) when the last
+    // '/' is the first or the second character ("/x", "//x").
+    return last > 1 && this.committed[stack[depth - 1]!] === 0 ? PATH_PARENT_MISSING : PATH_NEW;
   }
 
   /**
-   * commit(), for a path that is clean; PATH_NOT_CLEAN (nothing committed) for one that is not.
-   * Only the characters past the part shared with the previous clean path are looked at.
+   * Sets stack[1..d] to the nodes of the components before the last '/' (at `last`), reusing
+   * those shared with the previous path; returns d + 1, the depth of the path's own node.
    */
-  commitIfClean(path: string): number {
-    const n = path.length;
-    if (n === 0 || n > this.maxLength || path.charCodeAt(0) !== SLASH) return PATH_NOT_CLEAN;
-    if (!this.prevClean) this.prev = ''; // look at every component
-    this.sharedPrefix(path);
-    const r = this.walk(path, true);
-    this.prevClean = r !== PATH_NOT_CLEAN;
-    return r;
-  }
-
-  /** Compares `path` with the previous one: sets shared and start. */
-  private sharedPrefix(path: string): void {
+  private walk(path: string, last: number): number {
     const prev = this.prev;
-    const n = path.length;
     // Each '/' of the common prefix ends a shared component, and so does the prefix's end
     // when both paths end a component there.
-    const m = n < prev.length ? n : prev.length;
+    const m = last < prev.length ? last : prev.length;
     let shared = 0;
     let lastSlash = 0;
     let i = 1;
@@ -108,90 +103,28 @@ export class CommittedPaths {
         lastSlash = i;
       }
     }
-    if (prev.length > 0 && (i === n || path.charCodeAt(i) === SLASH) && (i === prev.length || prev.charCodeAt(i) === SLASH)) {
-      this.shared = shared + 1;
-      this.start = i + 1;
-    } else {
-      this.shared = shared;
-      this.start = lastSlash + 1;
+    let start = lastSlash + 1;
+    if (i === m && this.depth > 0 && path.charCodeAt(i) === SLASH && (i === prev.length || prev.charCodeAt(i) === SLASH)) {
+      shared++;
+      start = i + 1;
     }
-  }
-
-  /**
-   * Finds or makes the nodes of the components past the shared ones, and commits the last.
-   * With `clean`, gives up (PATH_NOT_CLEAN, the last path forgotten) at a character or an
-   * empty component a clean path cannot have.
-   */
-  private walk(path: string, clean: boolean): number {
     const stack = this.stack;
-    const accepted = this.accepted;
-    const n = path.length;
-    let depth = this.shared;
-    let start = this.start;
+    let depth = shared;
     let node = stack[depth]!;
-    // The remaining components, from `start` (past the end when there are none).
-    while (start <= n) {
-      let h = HASH_SEED;
-      let end = start;
-      for (; end < n; end++) {
-        const c = path.charCodeAt(end);
-        if (c === SLASH) break;
-        if (clean && (c > 0xff || accepted[c] === 0)) return this.unclean();
-        h = Math.imul(h ^ c, HASH_PRIME);
-      }
-      if (clean && end === start && n > 1) return this.unclean(); // "//" or a final '/'
-      node = this.child(node, this.intern(path, start, end, h));
+    while (start <= last) {
+      const end = path.indexOf('/', start); // (at most `last`)
+      node = this.child(node, this.intern(path.substring(start, end)));
       stack[++depth] = node;
       start = end + 1;
     }
-    this.prev = path;
-
-    let result = PATH_NEW;
-    if (this.committed[node] === 1) result = PATH_DUPLICATE;
-    else {
-      // (The parent of "//x" is "/" by name, which the rule takes as the root, always there.)
-      if (depth >= 2 && this.committed[stack[depth - 1]!] === 0 && !(depth === 2 && path.charCodeAt(1) === SLASH)) result = PATH_PARENT_MISSING;
-      this.committed[node] = 1;
-      this.size++;
-    }
-    return result;
+    return depth + 1;
   }
 
-  /** Nodes made on the way stay (not committed); the stack no longer matches `prev`. */
-  private unclean(): number {
-    this.prev = '';
-    return PATH_NOT_CLEAN;
-  }
-
-  /** Number of the component path[start, end) (hash `h`), interned if new: no string made for a known one. */
-  private intern(path: string, start: number, end: number, h: number): number {
-    const slots = this.compSlots;
-    const mask = slots.length - 1;
-    const len = end - start;
-    let s = h & mask;
-    for (let v = slots[s]!; v !== 0; s = (s + 1) & mask, v = slots[s]!) {
-      const id = v - 1;
-      if (this.compHash[id] !== h) continue;
-      const text = this.compText[id]!;
-      if (text.length !== len) continue;
-      let i = 0;
-      while (i < len && text.charCodeAt(i) === path.charCodeAt(start + i)) i++;
-      if (i === len) return id;
-    }
-    const id = this.compText.length;
-    this.compText.push(path.slice(start, end));
-    if (id === this.compHash.length) this.compHash = grown(this.compHash);
-    this.compHash[id] = h;
-    slots[s] = id + 1;
-    if ((id + 1) * 2 > slots.length) {
-      const more = new Int32Array(slots.length * 2);
-      const m = more.length - 1;
-      for (let i = 0; i <= id; i++) {
-        let t = this.compHash[i]! & m;
-        while (more[t] !== 0) t = (t + 1) & m;
-        more[t] = i + 1;
-      }
-      this.compSlots = more;
+  private intern(name: string): number {
+    let id = this.compIds.get(name);
+    if (id === undefined) {
+      id = this.compIds.size;
+      this.compIds.set(name, id);
     }
     return id;
   }
