@@ -75,7 +75,8 @@ interface ConnInfo {
 interface PendingDomain {
   index: number;
   place: Place;
-  record: DomainData;
+  /** (The domain id, not the record: a large stream holds thousands of them.) */
+  domainId: number;
   earlierRing: boolean;
   earlierOwner: boolean;
 }
@@ -678,7 +679,7 @@ export class StreamChecker {
     this.pendingDomains.push({
       index,
       place,
-      record: r,
+      domainId: r.domainId,
       earlierRing: this.ringByDomid.has(r.domainId),
       earlierOwner: this.ownerFirstOf(r.domainId) !== undefined,
     });
@@ -727,7 +728,7 @@ export class StreamChecker {
   private finishDomains(): void {
     // Where each domain first turns up, for "appears only later" hints.
     for (const d of this.pendingDomains) {
-      const id = d.record.domainId;
+      const id = d.domainId;
       const who: Who = { domid: id };
       if (d.earlierRing) continue;
       if (d.earlierOwner) {

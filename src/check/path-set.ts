@@ -29,19 +29,21 @@ const SLASH = 0x2f;
 const ROOT = 0;
 /** Children a node may have before its list gets a Map. */
 const LIST_MAX = 32;
+/** Node flags: committed (else only on the way to a deeper node); children in a Map. */
+const COMMITTED = 1;
+const WIDE = 2;
 
 export class CommittedPaths {
   /** Component text -> its number. */
   private readonly compIds = new Map<string, number>();
   /**
-   * Per node: component number, first child and next sibling (0: none; node 0, the root, is no
-   * one's child), number of children, committed (1) or only on the way to a deeper node (0).
+   * Per node (13 bytes): component number, first child and next sibling (0: none; node 0, the
+   * root, is no one's child), flags.
    */
   private comp = new Int32Array(1024);
   private firstChild = new Int32Array(1024);
   private nextSibling = new Int32Array(1024);
-  private children = new Int32Array(1024);
-  private committed = new Uint8Array(1024);
+  private flags = new Uint8Array(1024);
   private nodes = 1;
   /** Component -> child, for nodes with more than LIST_MAX children. */
   private readonly wide = new Map<number, Map<number, number>>();
@@ -72,12 +74,12 @@ export class CommittedPaths {
     dirs[depth] = path;
     this.depth = depth;
 
-    if (this.committed[node] === 1) return PATH_DUPLICATE;
-    this.committed[node] = 1;
+    if ((this.flags[node]! & COMMITTED) !== 0) return PATH_DUPLICATE;
+    this.flags[node]! |= COMMITTED;
     this.size++;
     // The parent is "/" by name (which the rule takes as the root, always there) when the last
     // '/' is the first or the second character ("/x", "//x").
-    return last > 1 && this.committed[stack[d]!] === 0 ? PATH_PARENT_MISSING : PATH_NEW;
+    return last > 1 && (this.flags[stack[d]!]! & COMMITTED) === 0 ? PATH_PARENT_MISSING : PATH_NEW;
   }
 
   /**
@@ -114,41 +116,40 @@ export class CommittedPaths {
 
   /** The node of component `comp` under `parent`, made (not committed) if new. */
   private child(parent: number, comp: number): number {
-    const count = this.children[parent]!;
     let map: Map<number, number> | undefined;
-    if (count <= LIST_MAX) {
-      for (let c = this.firstChild[parent]!; c !== 0; c = this.nextSibling[c]!) if (this.comp[c] === comp) return c;
-    } else {
+    let count = 0;
+    if ((this.flags[parent]! & WIDE) !== 0) {
       map = this.wide.get(parent)!;
       const c = map.get(comp);
       if (c !== undefined) return c;
+    } else {
+      for (let c = this.firstChild[parent]!; c !== 0; c = this.nextSibling[c]!, count++) if (this.comp[c] === comp) return c;
     }
     const node = this.nodes++;
-    if (node === this.comp.length) {
-      this.comp = grown(this.comp);
-      this.firstChild = grown(this.firstChild);
-      this.nextSibling = grown(this.nextSibling);
-      this.children = grown(this.children);
-      const committed = new Uint8Array(node * 2);
-      committed.set(this.committed);
-      this.committed = committed;
-    }
+    if (node === this.comp.length) this.grow();
     this.comp[node] = comp;
     this.nextSibling[node] = this.firstChild[parent]!;
     this.firstChild[parent] = node;
-    this.children[parent] = count + 1;
     if (map) map.set(comp, node);
     else if (count === LIST_MAX) {
       map = new Map();
       for (let c = node; c !== 0; c = this.nextSibling[c]!) map.set(this.comp[c]!, c);
       this.wide.set(parent, map);
+      this.flags[parent]! |= WIDE;
     }
     return node;
   }
-}
 
-function grown(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
+  /** Half as many again (doubling would leave up to half of a large stream's arrays unused). */
+  private grow(): void {
+    const size = this.comp.length + (this.comp.length >> 1);
+    const more = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.comp = more(this.comp, new Int32Array(size));
+    this.firstChild = more(this.firstChild, new Int32Array(size));
+    this.nextSibling = more(this.nextSibling, new Int32Array(size));
+    this.flags = more(this.flags, new Uint8Array(size));
+  }
 }
