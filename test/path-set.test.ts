@@ -5,6 +5,12 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from '../src/check/path-set.js';
 
+const ACCEPTED = new Uint8Array(256);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_@') ACCEPTED[c.charCodeAt(0)] = 1;
+const MAX = 40;
+/** The definition of a clean path. */
+const clean = (p: string): boolean => p.length <= MAX && /^(?:\/[A-Za-z0-9\-_@]+)+$/.test(p);
+
 /** The definition: what checkNode did with a Set of strings. */
 class Reference {
   readonly set = new Set<string>();
@@ -21,19 +27,29 @@ class Reference {
   }
 }
 
-/** Runs both over `paths`, committed in order. */
+/**
+ * Runs both over `paths`, committed in order as the checker does: probe, then commit with
+ * whether the path is clean. Every other path is committed without a probe.
+ */
 function compare(paths: string[]): void {
   const ref = new Reference();
-  const got = new CommittedPaths();
+  const got = new CommittedPaths(ACCEPTED, MAX);
   paths.forEach((p, i) => {
-    const r = got.commit(p);
+    let r: number;
+    if (i % 2 === 0) {
+      const probed = got.probe(p);
+      if (probed) expect(clean(p), `probe(${JSON.stringify(p)}) says clean`).toBe(true);
+      r = got.commit(p, probed || clean(p));
+    } else {
+      r = got.commit(p, clean(p));
+    }
     expect(r, `path #${i} ${JSON.stringify(p)} after ${JSON.stringify(paths.slice(0, i))}`).toBe(ref.commit(p));
   });
   expect(got.size).toBe(ref.set.size);
 }
 
 // Paths from a small alphabet so that shared prefixes, siblings, revisits and duplicates are common.
-const component = fc.constantFrom('', 'a', 'b', 'ab', 'ba', 'x1', '0', '00', 'a b', '\u00e9', '\u0100', 'a\0');
+const component = fc.constantFrom('', 'a', 'b', 'ab', 'ba', 'x1', '0', '00', 'a b', '\u00e9', '\u0100', 'a\0', 'abcdefghijklmnopqrstu');
 const path = fc.array(component, { minLength: 1, maxLength: 5 }).map((cs) => `/${cs.join('/')}`);
 
 describe('CommittedPaths', () => {

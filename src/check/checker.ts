@@ -195,7 +195,7 @@ export class StreamChecker {
   private readonly ringLater = new Map<number, number>();
   private readonly watches = new Set<string>();
   private readonly transactions = new Set<string>();
-  private readonly committed = new CommittedPaths();
+  private readonly committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX);
   private readonly domains = new Map<number, number>();
   private readonly pendingDomains: PendingDomain[] = [];
   private readonly globals = new Map<string, number>();
@@ -565,7 +565,10 @@ export class StreamChecker {
     const path = r.path;
     const absolute = path.charCodeAt(0) === SLASH;
     let pathHasNul = false;
-    if (!(absolute && path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path)) && !pathClean(path)) {
+    // A committed path in a tree-order stream is known clean from its last component (probe);
+    // else one regular expression; else the full rules, which name what is wrong.
+    const clean = absolute && ((committed && this.committed.probe(path)) || (path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path)));
+    if (!clean && !pathClean(path)) {
       const who = this.nodeWho(r);
       const place = recordPlace(index, r, loc);
       pathHasNul = !r.unterminated?.includes('path') && path.includes('\0');
@@ -607,7 +610,7 @@ export class StreamChecker {
       if (r.access !== 0) this.find('nodes.access-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
       if (r.txId !== 0) this.find('nodes.txid-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
       if (absolute && !pathHasNul) {
-        const seen = this.committed.commit(path);
+        const seen = this.committed.commit(path, clean);
         if (seen === PATH_DUPLICATE) {
           this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
         } else if (seen === PATH_PARENT_MISSING) {

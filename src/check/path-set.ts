@@ -32,10 +32,15 @@ const LIST_MAX = 32;
 /** Node flags: committed (else only on the way to a deeper node); children in a Map. */
 const COMMITTED = 1;
 const WIDE = 2;
+/** FNV-1a over the characters of a component, for interning it without making a string. */
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
 
 export class CommittedPaths {
-  /** Component text -> its number. */
-  private readonly compIds = new Map<string, number>();
+  /** Interned components: text and hash by number, and an open-addressing table (number + 1, 0: empty) by hash. */
+  private readonly compText: string[] = [];
+  private compHash = new Int32Array(1024);
+  private compSlots = new Int32Array(2048);
   /**
    * Per node (13 bytes): component number, first child and next sibling (0: none; node 0, the
    * root, is no one's child), flags.
@@ -53,25 +58,70 @@ export class CommittedPaths {
    */
   private readonly stack: number[] = [ROOT];
   private readonly dirs: string[] = [''];
+  /** dirClean[d]: dirs[d] is a clean path (see the constructor); the root's "" counts as one. */
+  private readonly dirClean: boolean[] = [true];
   private depth = 0;
+  /** What probe() found for `probed`: last '/', parent's depth along the stack (-1: not there), hash of the last component. */
+  private probed: string | undefined;
+  private probedLast = 0;
+  private probedParent = -1;
+  private probedHash = 0;
+
+  /**
+   * `accepted`: by latin1 code, 1 for the characters a component of a clean path may hold;
+   * `maxLength`: the longest clean path. A clean path is one or more '/' each followed by a
+   * non-empty component (so not "/"), at most `maxLength` long.
+   */
+  constructor(private readonly accepted: Uint8Array, private readonly maxLength: number) {}
 
   /** Number of committed paths. */
   size = 0;
 
-  /** Commits `path` (which starts with '/') and says whether it was new, a duplicate, or lacks its parent. */
-  commit(path: string): number {
-    const stack = this.stack;
+  /**
+   * Looks at `path` (which starts with '/'), changing nothing: true when it is certainly clean,
+   * which is decided from its last component alone when its parent is along the previous path
+   * and clean (a tree-order stream); false when the caller must look at the whole path.
+   */
+  probe(path: string): boolean {
     const dirs = this.dirs;
+    const n = path.length;
     const last = path.lastIndexOf('/');
     // The parent's path is path[0, last): the one of dirs that long, if path starts with it.
     // (dirs grow longer with depth; lastIndexOf(x, 0) === 0 is startsWith, and cheaper in V8.)
     let d = this.depth;
     while (dirs[d]!.length > last) d--;
-    if (dirs[d]!.length !== last || (d > 0 && path.lastIndexOf(dirs[d]!, 0) !== 0)) d = this.walk(path, last);
+    if (dirs[d]!.length !== last || (d > 0 && path.lastIndexOf(dirs[d]!, 0) !== 0)) d = -1;
+    const accepted = this.accepted;
+    let clean = d >= 0 && this.dirClean[d]! && last + 1 < n && n <= this.maxLength;
+    let h = HASH_SEED;
+    for (let i = last + 1; i < n; i++) {
+      const c = path.charCodeAt(i);
+      if (c > 0xff || accepted[c] === 0) clean = false;
+      h = Math.imul(h ^ c, HASH_PRIME);
+    }
+    this.probed = path;
+    this.probedLast = last;
+    this.probedParent = d;
+    this.probedHash = h;
+    return clean;
+  }
+
+  /**
+   * Commits `path` (which starts with '/'; `clean`: it is a clean path) and says whether it was
+   * new, a duplicate, or lacks its parent.
+   */
+  commit(path: string, clean: boolean): number {
+    if (path !== this.probed) this.probe(path);
+    this.probed = undefined;
+    const stack = this.stack;
+    const last = this.probedLast;
+    let d = this.probedParent;
+    if (d < 0) d = this.walk(path, last, clean);
     const depth = d + 1;
-    const node = this.child(stack[d]!, this.intern(path.substring(last + 1)));
+    const node = this.child(stack[d]!, this.intern(path, last + 1, path.length, this.probedHash));
     stack[depth] = node;
-    dirs[depth] = path;
+    this.dirs[depth] = path;
+    this.dirClean[depth] = clean;
     this.depth = depth;
 
     if ((this.flags[node]! & COMMITTED) !== 0) return PATH_DUPLICATE;
@@ -87,7 +137,7 @@ export class CommittedPaths {
    * it shares with that path, finds or makes the others up to its last '/' (at `last`), and
    * returns the depth of its parent.
    */
-  private walk(path: string, last: number): number {
+  private walk(path: string, last: number, clean: boolean): number {
     const stack = this.stack;
     const dirs = this.dirs;
     let d = this.depth;
@@ -96,20 +146,51 @@ export class CommittedPaths {
     let start = dirs[d]!.length + 1;
     let node = stack[d]!;
     while (start <= last) {
-      const end = path.indexOf('/', start); // (at most `last`)
-      node = this.child(node, this.intern(path.substring(start, end)));
+      let end = start;
+      let h = HASH_SEED;
+      for (let c = path.charCodeAt(end); c !== SLASH; c = path.charCodeAt(++end)) h = Math.imul(h ^ c, HASH_PRIME); // (stops at `last`)
+      node = this.child(node, this.intern(path, start, end, h));
       stack[++d] = node;
       dirs[d] = path.substring(0, end);
+      this.dirClean[d] = clean; // (a clean path's ancestors are clean)
       start = end + 1;
     }
     return d;
   }
 
-  private intern(name: string): number {
-    let id = this.compIds.get(name);
-    if (id === undefined) {
-      id = this.compIds.size;
-      this.compIds.set(name, id);
+  /** Number of the component path[start, end) (hash `h`), interned if new: no string made for a known one. */
+  private intern(path: string, start: number, end: number, h: number): number {
+    const slots = this.compSlots;
+    const mask = slots.length - 1;
+    const len = end - start;
+    let s = h & mask;
+    for (let v = slots[s]!; v !== 0; s = (s + 1) & mask, v = slots[s]!) {
+      const id = v - 1;
+      if (this.compHash[id] !== h) continue;
+      const text = this.compText[id]!;
+      if (text.length !== len) continue;
+      let i = 0;
+      while (i < len && text.charCodeAt(i) === path.charCodeAt(start + i)) i++;
+      if (i === len) return id;
+    }
+    const id = this.compText.length;
+    this.compText.push(path.substring(start, end));
+    if (id === this.compHash.length) {
+      const more = new Int32Array(id * 2);
+      more.set(this.compHash);
+      this.compHash = more;
+    }
+    this.compHash[id] = h;
+    slots[s] = id + 1;
+    if ((id + 1) * 2 > slots.length) {
+      const more = new Int32Array(slots.length * 2);
+      const m = more.length - 1;
+      for (let i = 0; i <= id; i++) {
+        let t = this.compHash[i]! & m;
+        while (more[t] !== 0) t = (t + 1) & m;
+        more[t] = i + 1;
+      }
+      this.compSlots = more;
     }
     return id;
   }
