@@ -32,7 +32,7 @@ const LIST_MAX = 32;
 /** Node flags: committed (else only on the way to a deeper node); children in a Map. */
 const COMMITTED = 1;
 const WIDE = 2;
-/** FNV-1a over the characters of a component, for interning it without making a string. */
+/** FNV-1a over the characters of a component (last to first), for interning it without making a string. */
 const HASH_SEED = 0x811c9dc5 | 0;
 const HASH_PRIME = 0x01000193;
 
@@ -84,21 +84,24 @@ export class CommittedPaths {
    */
   probe(path: string): boolean {
     const dirs = this.dirs;
+    const accepted = this.accepted;
     const n = path.length;
-    const last = path.lastIndexOf('/');
+    // The last component, from the end back to the last '/': its characters and its hash.
+    let leafOk = true;
+    let h = HASH_SEED;
+    let last = n - 1;
+    for (; last > 0; last--) {
+      const c = path.charCodeAt(last);
+      if (c === SLASH) break;
+      if (c > 0xff || accepted[c] === 0) leafOk = false;
+      h = Math.imul(h ^ c, HASH_PRIME);
+    }
     // The parent's path is path[0, last): the one of dirs that long, if path starts with it.
     // (dirs grow longer with depth; lastIndexOf(x, 0) === 0 is startsWith, and cheaper in V8.)
     let d = this.depth;
     while (dirs[d]!.length > last) d--;
     if (dirs[d]!.length !== last || (d > 0 && path.lastIndexOf(dirs[d]!, 0) !== 0)) d = -1;
-    const accepted = this.accepted;
-    let clean = d >= 0 && this.dirClean[d]! && last + 1 < n && n <= this.maxLength;
-    let h = HASH_SEED;
-    for (let i = last + 1; i < n; i++) {
-      const c = path.charCodeAt(i);
-      if (c > 0xff || accepted[c] === 0) clean = false;
-      h = Math.imul(h ^ c, HASH_PRIME);
-    }
+    const clean = leafOk && d >= 0 && this.dirClean[d]! && last + 1 < n && n <= this.maxLength;
     this.probed = path;
     this.probedLast = last;
     this.probedParent = d;
@@ -146,9 +149,9 @@ export class CommittedPaths {
     let start = dirs[d]!.length + 1;
     let node = stack[d]!;
     while (start <= last) {
-      let end = start;
+      const end = path.indexOf('/', start); // (at most `last`)
       let h = HASH_SEED;
-      for (let c = path.charCodeAt(end); c !== SLASH; c = path.charCodeAt(++end)) h = Math.imul(h ^ c, HASH_PRIME); // (stops at `last`)
+      for (let i = end - 1; i >= start; i--) h = Math.imul(h ^ path.charCodeAt(i), HASH_PRIME);
       node = this.child(node, this.intern(path, start, end, h));
       stack[++d] = node;
       dirs[d] = path.substring(0, end);
