@@ -446,7 +446,9 @@ export class StreamChecker {
       this.find('strings.embedded-nul', place, `token ${q(r.token)} holds a NUL before its end`, who);
     }
     // Watch paths may be relative to the domain's home (xenstored keeps them as given).
-    if (!r.wpath.includes('\0') && !syntaxClean(r.wpath, r.wpath.charCodeAt(0) === SLASH)) {
+    const wpath = r.wpath;
+    const absolute = wpath.charCodeAt(0) === SLASH;
+    if (!(absolute && wpath.length <= PATH_MAX && CLEAN_ABSOLUTE.test(wpath)) && !wpath.includes('\0') && !syntaxClean(wpath, absolute)) {
       const problem = pathSyntaxProblem(r.wpath, r.wpath.startsWith('/'));
       if (problem) this.find('strings.path-syntax', place, `wpath ${q(r.wpath)}: ${problem}`, who);
     }
