@@ -62,7 +62,8 @@ export function plainCheckArgs(args: readonly string[]): Args | undefined {
       if (!targetOf(args[++i])) return undefined;
     } else if (a.startsWith('--target=')) {
       if (!targetOf(a.slice('--target='.length))) return undefined;
-    } else if (a === '-' || (a !== '' && !a.startsWith('-'))) {
+    } else if (a === '-' || (a !== '' && !a.startsWith('-') && a !== 'true' && a !== 'false')) {
+      // ("true"/"false" after --strict or --json is their value to yargs: left to it.)
       if (file) return undefined;
       file = true;
       out.file = a;
