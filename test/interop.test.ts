@@ -15,32 +15,19 @@
 //
 // Without the rig the tests skip and say why; XSMIG_INTEROP=require makes that a failure.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStream } from '../src/model/decode.js';
 import { listingLinesBeforeDump } from './helpers/capture-txt.js';
-import { CAPTURES, ROOT, runCli } from './helpers/cli.js';
+import { CAPTURES, runCli } from './helpers/cli.js';
+import { RIG, rigMissing } from './helpers/interop-rig.js';
 
-const RIG = process.env.XSMIG_INTEROP_DIR ?? join(ROOT, 'interop');
-const XENSTORED = '/usr/lib/xen-4.17/bin/xenstored';
-const SHIM = join(process.env.XSH_BUILD ?? join(process.env.HOME ?? '/root', '.cache', 'xsharness'), 'xsshim.so');
 const V2 = ['head-v2-basic', 'head-v2-depth-a', 'head-v2-quota'];
 
-function missing(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (!existsSync(join(RIG, 'restore.sh'))) return `no rig at ${RIG}`;
-  if (!existsSync(XENSTORED)) return `${XENSTORED} not installed (run scripts/interop-setup.sh as root)`;
-  for (const tool of ['xenstore-ls', 'python3', 'timeout']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} not found (run scripts/interop-setup.sh as root)`;
-  }
-  if (!existsSync(SHIM) && spawnSync('sh', ['-c', 'command -v gcc && test -f /usr/include/xenctrl.h']).status !== 0) {
-    return `shim ${SHIM} not built and cannot be (needs gcc and libxen-dev)`;
-  }
-  return undefined;
-}
+const missing = rigMissing;
 
 interface Restored {
   alive: boolean;

@@ -47,7 +47,6 @@ export function writeRecordLayout(w: BinaryWriter, r: XsRecord, index = -1): voi
   const bodyStart = w.offset;
   let bodySize: number;
   let canonicalLen: number;
-  let wireBody: number; // bytes from body start to the next record
   try {
     if (r.type === 'UNKNOWN') {
       w.bytes(r.body);

@@ -125,7 +125,6 @@ function objectCode(g: Gen, target: string, head: string[], entries: Entry[]): v
  */
 function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: string, checked = false): Entry[] {
   const entries: Entry[] = [];
-  const le = g.little ? 'true' : 'false';
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     // A run of fixed-size fields: one bound check for all of them.

@@ -56,8 +56,9 @@ function mix(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-function rng(seed: number, domid: number, salt: number): () => number {
-  let s = mix(mix(seed >>> 0, domid), salt);
+/** A small seeded generator (mulberry32): the same seed gives the same stream everywhere. */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
@@ -65,6 +66,10 @@ function rng(seed: number, domid: number, salt: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+function rng(seed: number, domid: number, salt: number): () => number {
+  return mulberry32(mix(mix(seed >>> 0, domid), salt));
 }
 
 const int = (r: () => number, n: number) => Math.floor(r() * n);

@@ -11,7 +11,7 @@ import { fc, streamArbitrary } from '../../src/model/arbitraries.js';
 import { decodeStream } from '../../src/model/decode.js';
 import { encodeStream } from '../../src/model/encode.js';
 import { streamFromJson, streamToJsonText } from '../../src/model/json.js';
-import { generateRealistic } from '../../src/model/realistic.js';
+import { generateRealistic, mulberry32 } from '../../src/model/realistic.js';
 import { StreamReader } from '../../src/model/stream-reader.js';
 import type { Stream, XsRecord } from '../../src/model/types.js';
 import { recordTypeName, roundUp8 } from '../../src/wire/constants.js';
@@ -25,14 +25,7 @@ import { comparable } from './model-eq.js';
 
 export type Rng = () => number;
 export function rngFrom(seed: number): Rng {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 const below = (r: Rng, n: number) => Math.floor(r() * n);
 const choose = <T>(r: Rng, xs: readonly T[]): T => xs[below(r, xs.length)]!;

@@ -1,6 +1,7 @@
 // Reading a `dump --html` page back in tests: its script elements, its config and its chunks
 // (base64 of gzip), decoded with node's own zlib, independently of the page script.
 
+import type { IndexChunk } from '../../src/cli/render/html-report.js';
 import { gunzipSync } from 'node:zlib';
 import type { Stream } from '../../src/model/types.js';
 
@@ -20,18 +21,7 @@ export function scriptTags(html: string): ScriptTag[] {
   return out;
 }
 
-export interface IndexChunk {
-  first: number;
-  offset: number;
-  t: number[];
-  w: number[];
-  l: number[];
-  c: (number | null)[];
-  d: (number | null)[];
-  p: (string | null)[];
-  s: string[];
-  a: number[];
-}
+export type { IndexChunk };
 /** span: [start relative to the record, length, span name id, integer value] */
 export type SpanRow = [number, number, number, number | string | null];
 /** field: [label, value, meaning, flags, span indexes, messages?] */

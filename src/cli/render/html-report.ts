@@ -53,7 +53,7 @@ export interface HtmlReportResult {
 }
 
 /** Index columns of one chunk (see the page script: loadIndex). */
-interface IndexChunk {
+export interface IndexChunk {
   first: number;
   offset: number;
   /** type code, wire length, declared len */
