@@ -12,7 +12,6 @@
 //
 // Without the rig the tests skip and say why; XSMIG_INTEROP=require makes that a failure.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,36 +22,14 @@ import { encodeStream } from '../src/model/encode.js';
 import { generateRealistic } from '../src/model/realistic.js';
 import type { NodeData } from '../src/model/types.js';
 import { parseListingLine } from './helpers/capture-txt.js';
-import { RIG, rigMissing } from './helpers/interop-rig.js';
+import { rigMissing, restoreStream, type Restored } from './helpers/interop-rig.js';
 import { firstBrokenRule } from './helpers/stream-rules.js';
 
 const SEED = Number(process.env.XSMIG_SEED ?? 20261122);
 
 const missing = rigMissing;
 
-interface Restored { alive: boolean; daemonOutput: string[]; listing: string[]; raw: string }
-
-function restore(work: string, file: string, name: string): Promise<Restored> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('bash', [join(RIG, 'restore.sh'), file, name], { env: { ...process.env, XSH_WORK: work }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('error', reject);
-    p.on('close', () => {
-      const lines = out.split('\n');
-      const at = (h: string) => lines.findIndex((l) => l.startsWith(h));
-      const d0 = at('== daemon output:');
-      const l0 = at('== xenstore-ls -fp:');
-      resolve({
-        alive: (lines[at('== restoring daemon alive:')] ?? '').endsWith('yes'),
-        daemonOutput: d0 < 0 ? [] : lines.slice(d0 + 1, l0 < 0 ? undefined : l0).filter((l) => l.trim()),
-        listing: l0 < 0 ? [] : lines.slice(l0 + 1).filter((l) => l.trim() && !l.startsWith('== ')),
-        raw: out,
-      });
-    });
-  });
-}
+const restore = restoreStream;
 
 /** The committed tree of a stream as xenstore-ls -fp shows it (without `/` and the @ nodes). */
 function expectedListing(bytes: Uint8Array) {

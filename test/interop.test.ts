@@ -15,7 +15,6 @@
 //
 // Without the rig the tests skip and say why; XSMIG_INTEROP=require makes that a failure.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,39 +22,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStream } from '../src/model/decode.js';
 import { listingLinesBeforeDump } from './helpers/capture-txt.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
-import { RIG, rigMissing } from './helpers/interop-rig.js';
+import { rigMissing, restoreStream, type Restored } from './helpers/interop-rig.js';
 
 const V2 = ['head-v2-basic', 'head-v2-depth-a', 'head-v2-quota'];
 
 const missing = rigMissing;
 
-interface Restored {
-  alive: boolean;
-  daemonOutput: string[];
-  listing: string[];
-  raw: string;
-}
-
-/** Runs interop/restore.sh on FILE (concurrently with others: each has its own work dir). */
-function restore(work: string, file: string, name: string, env: Record<string, string> = {}): Promise<Restored> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('bash', [join(RIG, 'restore.sh'), file, name], { env: { ...process.env, XSH_WORK: work, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('error', reject);
-    p.on('close', () => {
-      const lines = out.split('\n');
-      const at = (h: string) => lines.findIndex((l) => l.startsWith(h));
-      const aliveLine = lines[at('== restoring daemon alive:')] ?? '';
-      const d0 = at('== daemon output:');
-      const l0 = at('== xenstore-ls -fp:');
-      const daemonOutput = d0 < 0 ? [] : lines.slice(d0 + 1, l0 < 0 ? undefined : l0).filter((l) => l.trim());
-      const listing = l0 < 0 ? [] : lines.slice(l0 + 1).filter((l) => l.trim() && !l.startsWith('== '));
-      resolve({ alive: aliveLine.endsWith('yes'), daemonOutput, listing, raw: out });
-    });
-  });
-}
+const restore = restoreStream;
 
 function listingBeforeDump(name: string): string[] {
   return listingLinesBeforeDump(readFileSync(`${CAPTURES}${name}.txt`, 'utf8'));
