@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { plainCheckArgs } from '../src/cli/commands/check.js';
+import { plainInfoArgs } from '../src/cli/commands/info.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
 
 describe('plain check arguments', () => {
@@ -40,5 +41,28 @@ describe('plain check arguments', () => {
     expect(plain.status).toBe(1);
     expect(viaYargs.status).toBe(plain.status);
     expect(viaYargs.stdout).toBe(plain.stdout);
+  });
+});
+
+describe('plain info arguments', () => {
+  it('takes FILE or - and --json, each once; leaves the rest to yargs', () => {
+    expect(plainInfoArgs([])).toEqual({});
+    expect(plainInfoArgs(['a.bin', '--json'])).toEqual({ file: 'a.bin', json: true });
+    expect(plainInfoArgs(['-'])).toEqual({ file: '-' });
+    for (const args of [['--help'], ['a.bin', 'b.bin'], ['--json', '--json'], ['--json', 'false'], ['--no-json'], ['-x'], ['']]) {
+      expect(plainInfoArgs(args), JSON.stringify(args)).toBeUndefined();
+    }
+  });
+
+  it('a plain info and the same info through yargs say the same; --help still works', () => {
+    const file = `${CAPTURES}head-v2-quota.bin`;
+    const plain = runCli(['info', file]);
+    const viaYargs = runCli(['info', '--json=false', file]);
+    expect(plain.status).toBe(0);
+    expect(viaYargs.stdout).toBe(plain.stdout);
+    expect(runCli(['info', '--json', file]).stdout).toBe(runCli(['info', '--json=true', file]).stdout);
+    const help = runCli(['info', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Examples:');
   });
 });

@@ -20,6 +20,13 @@ async function runPlain(): Promise<boolean> {
     await checkCommand.handler({ ...plain, _: ['check'], $0: 'xsmig' });
     return true;
   }
+  if (args[0] === 'info') {
+    const { infoCommand, plainInfoArgs } = await import('./commands/info.js');
+    const plain = plainInfoArgs(args.slice(1));
+    if (!plain) return false;
+    await infoCommand.handler({ ...plain, _: ['info'], $0: 'xsmig' });
+    return true;
+  }
   return false;
 }
 

@@ -227,6 +227,28 @@ export function renderSummary(s: StreamSummary, label: string, c: Palette): stri
   return out;
 }
 
+/**
+ * `info` in its plain forms (`[FILE | -] [--json]`, each at most once) runs without loading
+ * yargs (see main.ts); undefined for anything else, which yargs then parses as usual.
+ */
+export function plainInfoArgs(args: readonly string[]): Args | undefined {
+  const out: Args = {};
+  let file = false;
+  for (const a of args) {
+    if (a === '--json') {
+      if (out.json) return undefined;
+      out.json = true;
+    } else if (a === '-' || (a !== '' && !a.startsWith('-') && a !== 'true' && a !== 'false')) {
+      if (file) return undefined;
+      file = true;
+      out.file = a;
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
 export const infoCommand: CommandModule<object, Args> = {
   command: 'info [file]',
   describe: 'Summarise a stream: version, record counts, connections, domains, quotas, nodes, anomalies',
