@@ -13,21 +13,17 @@ const args = process.argv.slice(2);
 // cache: a command whose arguments take only its plain forms runs without them (the command
 // module says which forms; help, usage errors and anything else go through yargs below).
 async function runPlain(): Promise<boolean> {
+  let plain: { handler(argv: object): unknown; args: object | undefined } | undefined;
   if (args[0] === 'check') {
     const { checkCommand, plainCheckArgs } = await import('./commands/check.js');
-    const plain = plainCheckArgs(args.slice(1));
-    if (!plain) return false;
-    await checkCommand.handler({ ...plain, _: ['check'], $0: 'xsmig' });
-    return true;
-  }
-  if (args[0] === 'info') {
+    plain = { handler: checkCommand.handler as (argv: object) => unknown, args: plainCheckArgs(args.slice(1)) };
+  } else if (args[0] === 'info') {
     const { infoCommand, plainInfoArgs } = await import('./commands/info.js');
-    const plain = plainInfoArgs(args.slice(1));
-    if (!plain) return false;
-    await infoCommand.handler({ ...plain, _: ['info'], $0: 'xsmig' });
-    return true;
+    plain = { handler: infoCommand.handler as (argv: object) => unknown, args: plainInfoArgs(args.slice(1)) };
   }
-  return false;
+  if (!plain?.args) return false;
+  await plain.handler({ ...plain.args, _: [args[0]], $0: 'xsmig' });
+  return true;
 }
 
 async function runYargs(): Promise<void> {

@@ -6,6 +6,7 @@ import { palette, useColor, type Palette } from '../color.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
+import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
 
 interface Args {
@@ -45,33 +46,10 @@ function plural(n: number, one: string, many = `${one}s`): string {
  * check without loading yargs, which costs about as much as reading 100 MB.
  */
 export function plainCheckArgs(args: readonly string[]): Args | undefined {
-  const out: Args = {};
-  let file = false;
-  const targetOf = (t: string | undefined): boolean => {
-    if (out.target !== undefined || t === undefined || !(TARGET_NAMES as readonly string[]).includes(t)) return false;
-    out.target = t as TargetName;
-    return true;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--strict' || a === '--json') {
-      const key = a === '--strict' ? 'strict' : 'json';
-      if (out[key] !== undefined) return undefined;
-      out[key] = true;
-    } else if (a === '--target' || a === '-t') {
-      if (!targetOf(args[++i])) return undefined;
-    } else if (a.startsWith('--target=')) {
-      if (!targetOf(a.slice('--target='.length))) return undefined;
-    } else if (a === '-' || (a !== '' && !a.startsWith('-') && a !== 'true' && a !== 'false')) {
-      // ("true"/"false" after --strict or --json is their value to yargs: left to it.)
-      if (file) return undefined;
-      file = true;
-      out.file = a;
-    } else {
-      return undefined;
-    }
-  }
-  return out;
+  return parsePlainArgs(args, {
+    flags: ['--strict', '--json'],
+    valued: { key: 'target', names: ['--target', '-t'], accept: (t) => (TARGET_NAMES as readonly string[]).includes(t) },
+  }) as Args | undefined;
 }
 
 export const checkCommand: CommandModule<object, Args> = {

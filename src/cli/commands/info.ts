@@ -7,6 +7,7 @@ import { palette, useColor, type Palette } from '../color.js';
 import { resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { domidText } from '../render/record.js';
+import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 import { headerLine } from './dump.js';
@@ -232,21 +233,7 @@ export function renderSummary(s: StreamSummary, label: string, c: Palette): stri
  * yargs (see main.ts); undefined for anything else, which yargs then parses as usual.
  */
 export function plainInfoArgs(args: readonly string[]): Args | undefined {
-  const out: Args = {};
-  let file = false;
-  for (const a of args) {
-    if (a === '--json') {
-      if (out.json) return undefined;
-      out.json = true;
-    } else if (a === '-' || (a !== '' && !a.startsWith('-') && a !== 'true' && a !== 'false')) {
-      if (file) return undefined;
-      file = true;
-      out.file = a;
-    } else {
-      return undefined;
-    }
-  }
-  return out;
+  return parsePlainArgs(args, { flags: ['--json'] }) as Args | undefined;
 }
 
 export const infoCommand: CommandModule<object, Args> = {
