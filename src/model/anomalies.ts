@@ -11,7 +11,12 @@ export interface Anomaly {
   offset?: number;
 }
 
-export function recordAnomalies(r: XsRecord, loc?: RecordLocation): Anomaly[] {
+const NONE: readonly Anomaly[] = Object.freeze([]);
+
+export function recordAnomalies(r: XsRecord, loc?: RecordLocation): readonly Anomaly[] {
+  // Most records carry no extra at all: answer them without allocating (info asks per record).
+  if (r.len === undefined && r.padding === undefined && r.unterminated === undefined &&
+    r.type !== 'UNKNOWN' && r.type !== 'WATCH_DATA_EXTENDED' && r.type !== 'CONNECTION_DATA') return NONE;
   const out: Anomaly[] = [];
   const at = { recordIndex: loc?.index, offset: loc?.offset };
   const name = r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type;

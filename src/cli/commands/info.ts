@@ -80,10 +80,7 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
       s.records++;
       s.bytes = loc.offset + loc.wireLen;
       s.byType[r.type] = (s.byType[r.type] ?? 0) + 1;
-      // Hot path: only records that can carry an anomaly are asked for one (no array per record).
-      if (r.len !== undefined || r.padding !== undefined || r.unterminated !== undefined || r.type === 'UNKNOWN' || r.type === 'WATCH_DATA_EXTENDED' || r.type === 'CONNECTION_DATA') {
-        for (const a of recordAnomalies(r, loc)) s.anomalies.push(a);
-      }
+      for (const a of recordAnomalies(r, loc)) s.anomalies.push(a);
       switch (r.type) {
         case 'CONNECTION_DATA': {
           const c: ConnInfo = { connId: r.connId, type: r.connType === 0 ? 'ring' : r.connType === 1 ? 'socket' : `type ${r.connType}`, inData: r.inData.length, outData: r.outData.length, watches: 0, depthWatches: 0, transactions: 0 };
