@@ -15,6 +15,7 @@ function isU32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
+/** The 16-byte header: always big-endian, whatever order `w` writes records in. */
 export function writeHeader(w: BinaryWriter, h: StreamHeader): void {
   if (!isU32(h.version)) throw new EncodeError(-1, `header: version ${String(h.version)} is not a u32`);
   if (!isU32(h.reservedFlags)) throw new EncodeError(-1, `header: reservedFlags ${String(h.reservedFlags)} is not a u32`);
@@ -98,10 +99,7 @@ export function encodeStreamTo(stream: Stream, sink: Sink, options: EncodeToOpti
 }
 
 function encodeInto(w: BinaryWriter, stream: Stream): void {
-  const order = stream.header.byteOrder;
-  w.setOrder('big');
   writeHeader(w, stream.header);
-  w.setOrder(order);
   stream.records.forEach((r, i) => {
     writeRecord(w, r, i);
     w.maybeFlush();

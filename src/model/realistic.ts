@@ -482,9 +482,7 @@ export function generateRealistic(o: RealisticOptions, sink: Sink): RealisticSum
   }
 
   const e = new Emitter(byteOrder, sink, maxNodes);
-  e.w.setOrder('big');
   writeHeader(e.w, { version, byteOrder, reservedFlags: 0 });
-  e.w.setOrder(byteOrder);
   // The tail (specials, DOMAIN_DATA, END) has a known size: fill the tree up to the target
   // before writing it.
   const tail = fillToBytes ? tailBytes(ctx) : 0;

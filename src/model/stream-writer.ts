@@ -23,9 +23,7 @@ export class StreamWriter {
   /** Writes the header at once, in big-endian as always; records follow in `header.byteOrder`. */
   constructor(header: StreamHeader, sink: Sink, options: StreamWriterOptions = {}) {
     this.w = new BinaryWriter(header.byteOrder, sink, options.blockSize ?? 1 << 20, options.transient ?? false);
-    this.w.setOrder('big');
     writeHeader(this.w, header);
-    this.w.setOrder(header.byteOrder);
   }
 
   /** Bytes written so far (flushed or buffered). */
