@@ -13,6 +13,7 @@ export type { EncodeToOptions } from './model/encode.js';
 export { decodeStreamFast, decodeStreamFastDetailed } from './model/fast-decode.js';
 export { StreamReader, readStreamFrom } from './model/stream-reader.js';
 export type { StreamHandlers, StreamReaderOptions } from './model/stream-reader.js';
+export type { FieldSelection } from './model/fast-decode.js';
 export { StreamWriter } from './model/stream-writer.js';
 export type { StreamWriterOptions } from './model/stream-writer.js';
 export { streamToJson, streamFromJson, streamToJsonText, recordToJson, recordFromJson, JsonFormError, JSON_FORMAT } from './model/json.js';

@@ -1,7 +1,7 @@
 // Feeds a command's input through the streaming reader: the input is read in 64 KiB chunks and
 // never held whole. On a terminal, a run longer than about a second shows progress on stderr.
 
-import { StreamReader, type StreamHandlers } from '../model/stream-reader.js';
+import { StreamReader, type StreamHandlers, type StreamReaderOptions } from '../model/stream-reader.js';
 import { inputSize, readInputChunks, type InputSpec } from './input.js';
 
 export class Progress {
@@ -28,8 +28,8 @@ export class Progress {
 }
 
 /** Reads `input` through a StreamReader with `handlers`; throws DecodeError at the fault. */
-export function streamInput(input: InputSpec, handlers: StreamHandlers): void {
-  const reader = new StreamReader(handlers);
+export function streamInput(input: InputSpec, handlers: StreamHandlers, options?: StreamReaderOptions): void {
+  const reader = new StreamReader(handlers, options);
   const progress = new Progress(inputSize(input));
   let read = 0;
   try {

@@ -18,7 +18,7 @@
 // Users: decodeStream (decode.ts) is decodeStreamFast; the StreamReader decodes every record
 // that lies whole in a chunk with decodeRecordsFast, in place.
 
-import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType, type ByteOrder } from '../wire/constants.js';
+import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType, type ByteOrder, type RecordTypeName } from '../wire/constants.js';
 import { INT_SIZE, LAYOUTS, WATCH_DATA_EXTENDED_SHORT, type Field, type IntType, type LengthRef, type RecordLayout } from '../wire/layout.js';
 import { decodeHeader, decodeRecordAt, shortHeaderBodySize } from './decode.js';
 import { SHORT_HEADER_DEFECT, type RecordLocation, type Stream, type XsRecord } from './types.js';
@@ -123,8 +123,9 @@ function objectCode(g: Gen, target: string, head: string[], entries: Entry[]): v
  * Emits the reads of `fields` (advancing `p`) and returns the model entries they make, in the
  * order fieldsToModel (wire-model.ts) gives them.
  */
-function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: string, checked = false): Entry[] {
+function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: string, checked = false, sel?: ReadonlySet<string>): Entry[] {
   const entries: Entry[] = [];
+  const want = (key: string): boolean => sel === undefined || sel.has(key);
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i]!;
     // A run of fixed-size fields: one bound check for all of them.
@@ -140,13 +141,13 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
         scope.set(h.key, v);
         if (h.kind === 'int') {
           g.emit(`${v} = ${readIntExpr(g, h.int, at ? `p + ${at}` : 'p')};`);
-          if (!h.sizeOf && !h.countOf) {
-            entries.push({ key: h.key, expr: v, cond: h.reserved ? `${v} !== ${h.int === 'u64' ? '0n' : '0'}` : undefined });
-          }
+          if (h.reserved) entries.push({ key: h.key, expr: v, cond: `${v} !== ${h.int === 'u64' ? '0n' : '0'}` });
+          // A size or count field is derived in the full model; a selection may ask for it.
+          else if (sel !== undefined ? sel.has(h.key) : !h.sizeOf && !h.countOf) entries.push({ key: h.key, expr: v });
           at += INT_SIZE[h.int];
         } else {
           g.emit(`${v} = buf[${at ? `p + ${at}` : 'p'}];`);
-          entries.push({ key: h.key, expr: `String.fromCharCode(${v})` });
+          if (want(h.key)) entries.push({ key: h.key, expr: `String.fromCharCode(${v})` });
           at += 1;
         }
       }
@@ -160,9 +161,11 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
         const v = g.v(f.key);
         g.emit(`${n} = ${lengthExpr(f.length, scope)};`);
         g.emit(`if (p + ${n} > limit) return null;`);
-        g.emit(`${v} = ${n} === 0 ? EMPTY : new Uint8Array(ab, bo + p, ${n});`);
+        if (want(f.key)) {
+          g.emit(`${v} = ${n} === 0 ? EMPTY : new Uint8Array(ab, bo + p, ${n});`);
+          entries.push({ key: f.key, expr: v });
+        }
         g.emit(`p += ${n};`);
-        entries.push({ key: f.key, expr: v });
         break;
       }
       case 'cstring': {
@@ -170,10 +173,15 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
         const v = g.v(f.key);
         g.emit(`${n} = ${lengthExpr(f.length, scope)};`);
         g.emit(`if (p + ${n} > limit) return null;`);
-        g.emit(`if (${n} > 0 && buf[p + ${n} - 1] === 0) ${v} = buf.latin1Slice(p, p + ${n} - 1);`);
-        g.emit(`else { ${v} = buf.latin1Slice(p, p + ${n}); (unt === null ? (unt = []) : unt).push(${JSON.stringify(f.key)}); }`);
+        if (want(f.key)) {
+          g.emit(`if (${n} > 0 && buf[p + ${n} - 1] === 0) ${v} = buf.latin1Slice(p, p + ${n} - 1);`);
+          g.emit(`else { ${v} = buf.latin1Slice(p, p + ${n}); (unt === null ? (unt = []) : unt).push(${JSON.stringify(f.key)}); }`);
+          entries.push({ key: f.key, expr: v });
+        } else {
+          // Not selected: no string, but a missing NUL is still marked (it is an anomaly).
+          g.emit(`if (${n} === 0 || buf[p + ${n} - 1] !== 0) (unt === null ? (unt = []) : unt).push(${JSON.stringify(f.key)});`);
+        }
         g.emit(`p += ${n};`);
-        entries.push({ key: f.key, expr: v });
         break;
       }
       case 'ints': {
@@ -182,9 +190,11 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
         const size = INT_SIZE[f.int];
         g.emit(`${n} = ${lengthExpr(f.count, scope)};`);
         g.emit(`if (p + ${n} * ${size} > limit) return null;`);
-        g.emit(`${v} = new Array(${n});`);
-        g.emit(`for (let i = 0; i < ${n}; i++) { ${v}[i] = ${readIntExpr(g, f.int, 'p')}; p += ${size}; }`);
-        entries.push({ key: f.key, expr: v });
+        if (want(f.key)) {
+          g.emit(`${v} = new Array(${n});`);
+          g.emit(`for (let i = 0; i < ${n}; i++) { ${v}[i] = ${readIntExpr(g, f.int, 'p')}; p += ${size}; }`);
+          entries.push({ key: f.key, expr: v });
+        } else g.emit(`p += ${n} * ${size};`);
         break;
       }
       case 'cstrings': {
@@ -210,6 +220,11 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
         if (fixed) {
           const size = f.fields.reduce((a, h) => a + fixedSize(h)!, 0);
           g.emit(`if (p + ${n} * ${size} > limit) return null;`);
+          if (!want(f.key)) {
+            // Not selected: its items are not read at all.
+            g.emit(`p += ${n} * ${size};`);
+            break;
+          }
         }
         // Preallocated: `[]` grown by push holds room for 17 entries (190 bytes per record).
         g.emit(`${v} = new Array(${n});`);
@@ -238,7 +253,7 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
         if (on === undefined) throw new Error(`optional group refers to ${f.when.key} before it is read`);
         const cond = `(${on} & ${f.when.mask}) !== 0`;
         g.emit(`if (${cond}) {`);
-        const inner = genFields(g, f.fields, scope, bodyStart);
+        const inner = genFields(g, f.fields, scope, bodyStart, false, sel);
         g.emit(`}`);
         for (const e of inner) entries.push({ key: e.key, expr: e.expr, cond: e.cond === undefined ? cond : `${cond} && ${e.cond}` });
         break;
@@ -267,14 +282,16 @@ function genFields(g: Gen, fields: readonly Field[], scope: Scope, bodyStart: st
 }
 
 /** The source of a body decoder for `layout` in one byte order (exported for inspection). */
-export function bodyDecoderSource(layout: RecordLayout, little: boolean): string {
+export function bodyDecoderSource(layout: RecordLayout, little: boolean, select?: readonly string[]): string {
   const g = new Gen(little);
   const start = g.v('bodyStart');
   g.emit(`${start} = p;`);
   const scope: Scope = new Map();
-  let entries = genFields(g, layout.fields, scope, start);
   const type = layout.type === 'WATCH_DATA_EXTENDED_SHORT' ? 'WATCH_DATA_EXTENDED' : layout.type;
   const lists = QUOTA_LISTS[type];
+  // (The quota records pair two wire lists into one model list: always decoded whole.)
+  const sel = select === undefined || lists ? undefined : new Set(select);
+  let entries = genFields(g, layout.fields, scope, start, false, sel);
   if (lists) {
     // Values and names are read into two arrays; the model pairs them up.
     const vals = entries.find((e) => e.key === 'quotaVal')!.expr;
@@ -312,9 +329,9 @@ export function bodyDecoderSource(layout: RecordLayout, little: boolean): string
  */
 const EMPTY = Object.freeze(new Uint8Array(0));
 
-function compile(layout: RecordLayout, little: boolean): BodyDecoder {
+function compile(layout: RecordLayout, little: boolean, select?: readonly string[]): BodyDecoder {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('EMPTY', `return function decode_${layout.type}(buf, view, p, limit, st) {\n${bodyDecoderSource(layout, little)}\n};`);
+  const make = new Function('EMPTY', `return function decode_${layout.type}(buf, view, p, limit, st) {\n${bodyDecoderSource(layout, little, select)}\n};`);
   return make(EMPTY) as BodyDecoder;
 }
 
@@ -323,15 +340,40 @@ function compile(layout: RecordLayout, little: boolean): BodyDecoder {
  * first use (a command start-up should not pay for record types it never meets): the table
  * starts with a stub that compiles the real decoder, puts it in its place and runs it.
  */
-function decoderTable(little: boolean): (BodyDecoder | undefined)[] {
-  const t: (BodyDecoder | undefined)[] = [];
+function decoderTable(little: boolean, selection?: FieldSelection): DecoderTable {
+  const t: DecoderTable = [];
   for (const [name, code] of Object.entries(RecordType)) {
-    t[code] = (buf, view, p, limit, st) => (t[code] = compile(LAYOUTS[name as keyof typeof RecordType], little))(buf, view, p, limit, st);
+    const select = selection?.[name as RecordTypeName];
+    t[code] = (buf, view, p, limit, st) => (t[code] = compile(LAYOUTS[name as RecordTypeName], little, select))(buf, view, p, limit, st);
   }
   return t;
 }
+type DecoderTable = (BodyDecoder | undefined)[];
 const DECODERS_LE = decoderTable(true);
 const DECODERS_BE = decoderTable(false);
+
+/**
+ * Which model keys to build, per record type; a type left out is decoded whole. The fields not
+ * named are still bounds-checked and walked (a record that does not fit its layout fails exactly
+ * as before) but no string, view or array is made for them: `info` needs a node's path and value
+ * size, not its permissions and bytes, and building them is about a third of the decode time.
+ * A record so decoded carries `type`, the keys named (which may name a size or count field such
+ * as `valueLen`, absent from the full model), and every extra that marks an anomaly (`len`,
+ * `padding`, `unterminated`, reserved fields, CONNECTION_DATA's conn-spec, which may hold one);
+ * nothing else. The quota records and a record the
+ * fast path hands to binary-parser (a malformed one) come whole.
+ */
+export type FieldSelection = { readonly [T in RecordTypeName]?: readonly string[] };
+
+/** Decoders for a selection: compile once per selection and pass to decodeRecordsFast. */
+export interface Decoders {
+  readonly le: DecoderTable;
+  readonly be: DecoderTable;
+}
+const FULL: Decoders = { le: DECODERS_LE, be: DECODERS_BE };
+export function selectionDecoders(selection?: FieldSelection): Decoders {
+  return selection === undefined ? FULL : { le: decoderTable(true, selection), be: decoderTable(false, selection) };
+}
 /** The 4.22 short-header layout, [little, big], compiled on first use. */
 const SHORT: (BodyDecoder | undefined)[] = [undefined, undefined];
 function shortDecoder(little: boolean): BodyDecoder {
@@ -356,7 +398,7 @@ const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
  * `base`) into `fr`. Hands the record to the binary-parser path whenever the fast path cannot
  * decode it, so that faults are reported by the same code as in decodeStreamDetailed.
  */
-function decodeOne(buf: Buffer, view: DataView, offset: number, index: number, little: boolean, base: number, fr: Frame): XsRecord {
+function decodeOne(buf: Buffer, view: DataView, offset: number, index: number, little: boolean, base: number, fr: Frame, decoders: Decoders = FULL): XsRecord {
   const bodyStart = offset + RECORD_HEADER_SIZE;
   if (bodyStart > buf.length) return slow(buf, offset, index, little, base, fr);
   const typeCode = view.getUint32(offset, little);
@@ -380,7 +422,7 @@ function decodeOne(buf: Buffer, view: DataView, offset: number, index: number, l
   } else {
     wireEnd = bodyStart + roundUp8(len);
     if (wireEnd > buf.length) return slow(buf, offset, index, little, base, fr);
-    const dec = (little ? DECODERS_LE : DECODERS_BE)[typeCode];
+    const dec = (little ? decoders.le : decoders.be)[typeCode];
     if (dec === undefined) {
       record = { type: 'UNKNOWN', typeCode, body: new Uint8Array(buf.buffer, buf.byteOffset + bodyStart, len) };
       bodyEnd = bodyStart + len;
@@ -458,6 +500,7 @@ export function decodeRecordsFast(
   final: boolean,
   onRecord: (record: XsRecord, location: RecordLocation, bytes: Uint8Array) => boolean | void,
   withBytes = false,
+  decoders: Decoders = FULL,
 ): { offset: number; count: number; ended: boolean } {
   const little = order === 'little';
   const fr: Frame = { end: 0, typeCode: 0, len: 0, wireLen: 0 };
@@ -472,7 +515,7 @@ export function decodeRecordsFast(
       // header overstates len); wait for more input rather than guess.
       if (offset + RECORD_HEADER_SIZE + roundUp8(len) > n) break;
     }
-    const record = decodeOne(buf, view, offset, index, little, base, fr);
+    const record = decodeOne(buf, view, offset, index, little, base, fr, decoders);
     const location: RecordLocation = { index, offset: base + offset, typeCode: fr.typeCode, len: fr.len, wireLen: fr.wireLen };
     const bytes = withBytes ? new Uint8Array(buf.buffer, buf.byteOffset + offset, fr.wireLen) : EMPTY;
     offset += fr.wireLen;

@@ -8,7 +8,7 @@
 import { HEADER_SIZE, RECORD_HEADER_SIZE, roundUp8 } from '../wire/constants.js';
 import { DecodeError } from '../wire/errors.js';
 import { decodeHeader } from './decode.js';
-import { decodeRecordsFast, viewOf } from './fast-decode.js';
+import { decodeRecordsFast, selectionDecoders, viewOf, type Decoders, type FieldSelection } from './fast-decode.js';
 import type { RecordLocation, StreamHeader, XsRecord } from './types.js';
 
 export interface StreamHandlers {
@@ -26,6 +26,11 @@ export interface StreamHandlers {
 export interface StreamReaderOptions {
   /** Give onRecord each record's bytes (default: when onRecord declares three parameters). */
   wantBytes?: boolean;
+  /**
+   * Build only these fields of the records of these types (see FieldSelection): for a pass
+   * that reads a few fields of millions of records. Errors and anomaly markers are unchanged.
+   */
+  select?: FieldSelection;
 }
 
 const NO_BYTES = Buffer.alloc(0);
@@ -48,11 +53,13 @@ export class StreamReader {
   private trailingHead: Buffer[] = [];
   private readonly deliver: (record: XsRecord, location: RecordLocation, bytes: Uint8Array) => void;
   private readonly wantBytes: boolean;
+  private readonly decoders: Decoders;
 
   constructor(private readonly h: StreamHandlers, options: StreamReaderOptions = {}) {
     const on = h.onRecord?.bind(h);
     this.deliver = on ?? (() => undefined);
     this.wantBytes = options.wantBytes ?? (h.onRecord !== undefined && h.onRecord.length >= 3);
+    this.decoders = selectionDecoders(options.select);
   }
 
   /** Bytes of input consumed so far (header and whole records). */
@@ -146,7 +153,7 @@ export class StreamReader {
     while (!this.ended) {
       // Every record that lies whole in the current chunk, decoded in place.
       const lastChunk = final && this.pending.length === 0;
-      const r = decodeRecordsFast(this.cur, this.view, this.pos, this.index, order, this.base - this.pos, lastChunk, this.deliver, this.wantBytes);
+      const r = decodeRecordsFast(this.cur, this.view, this.pos, this.index, order, this.base - this.pos, lastChunk, this.deliver, this.wantBytes, this.decoders);
       this.index += r.count;
       this.base += r.offset - this.pos;
       this.pos = r.offset;
@@ -169,7 +176,7 @@ export class StreamReader {
       const one = decodeRecordsFast(rec, viewOf(rec), 0, this.index, order, this.base, rec.length < need || final, (record, location, bytes) => {
         this.deliver(record, location, bytes);
         return false; // one record: those after it are decoded in place from their chunks
-      }, this.wantBytes);
+      }, this.wantBytes, this.decoders);
       this.index += one.count;
       this.advance(one.offset);
       if (one.ended) break;

@@ -1,8 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { headerAnomalies, recordAnomalies, type Anomaly } from '../../model/anomalies.js';
+import type { FieldSelection } from '../../model/fast-decode.js';
 import type { StreamHandlers } from '../../model/stream-reader.js';
 import type { Quota, RingSpec, SocketSpec, StreamHeader } from '../../model/types.js';
-import { DOMID, featureNames, type RecordTypeName } from '../../wire/constants.js';
+import { DOMID, featureNames, RecordType, type RecordTypeName } from '../../wire/constants.js';
 import { palette, useColor, type Palette } from '../color.js';
 import { resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
@@ -62,6 +63,23 @@ export interface StreamSummary {
   trailingBytes: number;
 }
 
+/** What info reads of a NODE_DATA record (see INFO_SELECTION). */
+interface SelectedNode {
+  connId: number;
+  path: string;
+  valueLen?: number;
+}
+
+/**
+ * The fields info reads of its bulk records; the reader builds no others (no permissions,
+ * value views, watch paths or tokens): measured about a fifth faster on a 100 MB stream.
+ */
+export const INFO_SELECTION: FieldSelection = {
+  NODE_DATA: ['connId', 'path', 'valueLen'],
+  WATCH_DATA: ['connId'],
+  TRANSACTION_DATA: ['connId'],
+};
+
 /** Gathers a StreamSummary from the handlers of a stream pass (shared by `info` and `dump --html`). */
 export function summaryCollector(): { summary: StreamSummary; handlers: Required<StreamHandlers> } {
   const s: StreamSummary = {
@@ -69,7 +87,23 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
     nodes: { committed: 0, inTransactions: 0, valueBytes: 0, special: [] }, anomalies: [], trailingBytes: 0,
   };
   const conns = new Map<number, ConnInfo>();
+  const nodes = s.nodes;
+  let minDeeper = 0;
+  let largest = 0;
   const defaults = new Map<string, number>();
+  // Records counted by type code (an integer index: a string-keyed count per record cost a
+  // tenth of info's time); byType is built from it in the order the types first appeared.
+  const counts: number[] = new Array<number>(16).fill(0);
+  const seen: (RecordTypeName | 'UNKNOWN')[] = [];
+  let unknown = 0;
+  Object.defineProperty(s, 'byType', {
+    enumerable: true,
+    get: () => {
+      const out: StreamSummary['byType'] = {};
+      for (const name of seen) out[name] = name === 'UNKNOWN' ? unknown : counts[RecordType[name]];
+      return out;
+    },
+  });
   const handlers: Required<StreamHandlers> = {
     onHeader: (h) => {
       s.header = h;
@@ -79,8 +113,11 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
     onRecord: (r, loc) => {
       s.records++;
       s.bytes = loc.offset + loc.wireLen;
-      s.byType[r.type] = (s.byType[r.type] ?? 0) + 1;
-      for (const a of recordAnomalies(r, loc)) s.anomalies.push(a);
+      if (r.type === 'UNKNOWN') {
+        if (unknown++ === 0) seen.push('UNKNOWN');
+      } else if (++counts[loc.typeCode]! === 1) seen.push(r.type);
+      const anomalies = recordAnomalies(r, loc);
+      for (let i = 0; i < anomalies.length; i++) s.anomalies.push(anomalies[i]!);
       switch (r.type) {
         case 'CONNECTION_DATA': {
           const c: ConnInfo = { connId: r.connId, type: r.connType === 0 ? 'ring' : r.connType === 1 ? 'socket' : `type ${r.connType}`, inData: r.inData.length, outData: r.outData.length, watches: 0, depthWatches: 0, transactions: 0 };
@@ -124,20 +161,34 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
           for (const q of r.domQuotas) defaults.set(q.name, q.value);
           break;
         case 'NODE_DATA': {
-          if (r.connId !== 0) {
-            s.nodes.inTransactions++;
+          // Decoded with INFO_SELECTION (conn-id, path and value-len only) or whole (dump --html).
+          const n = r as unknown as SelectedNode;
+          if (n.connId !== 0) {
+            nodes.inTransactions++;
             break;
           }
-          if (!r.path.startsWith('/')) {
-            s.nodes.special.push(r.path);
+          const p = n.path;
+          if (p.charCodeAt(0) !== 0x2f) {
+            nodes.special.push(p);
             break;
           }
-          s.nodes.committed++;
-          s.nodes.valueBytes += r.value.length;
-          let depth = 0;
-          if (r.path !== '/') for (let i = 0; i < r.path.length; i++) if (r.path.charCodeAt(i) === 0x2f) depth++;
-          if (!s.nodes.deepest || depth > s.nodes.deepest.depth) s.nodes.deepest = { path: r.path, depth };
-          if (!s.nodes.largest || r.value.length > s.nodes.largest.bytes) s.nodes.largest = { path: r.path, bytes: r.value.length };
+          nodes.committed++;
+          const valueLen = n.valueLen ?? r.value.length;
+          nodes.valueBytes += valueLen;
+          // Depth is the number of '/' (the scan is about a tenth of info's time; a tree walk's
+          // prefix compares measured no cheaper). A path shorter than 2 * (deepest + 1) cannot beat it.
+          if (p.length >= minDeeper) {
+            let depth = 0;
+            if (p !== '/') for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) depth++;
+            if (!nodes.deepest || depth > nodes.deepest.depth) {
+              nodes.deepest = { path: p, depth };
+              minDeeper = 2 * (depth + 1);
+            }
+          }
+          if (valueLen > largest) {
+            largest = valueLen;
+            nodes.largest = { path: p, bytes: largest };
+          } else if (!nodes.largest) nodes.largest = { path: p, bytes: 0 };
           break;
         }
         default:
@@ -155,7 +206,7 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
 
 export function summarise(input: Parameters<typeof streamInput>[0]): StreamSummary {
   const { summary, handlers } = summaryCollector();
-  streamInput(input, handlers);
+  streamInput(input, handlers, { select: INFO_SELECTION });
   return summary;
 }
 
