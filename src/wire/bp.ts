@@ -3,11 +3,21 @@
 // length that runs past its input (it clamps), so callers must check the result with
 // `measureParsed` (or the span walker) before trusting it.
 
-import { Parser } from 'binary-parser';
+import { createRequire } from 'node:module';
+import type { Parser as ParserType } from 'binary-parser';
 import type { ByteOrder } from './constants.js';
 import type { Field, IntType, LengthRef, RecordLayout } from './layout.js';
 
 type LengthOption = number | string | (() => number);
+type Parser = ParserType;
+
+// binary-parser is loaded on first use, not at start-up: the bulk paths never need it (the fast
+// decoder hands it only records it cannot decode), and loading it costs a command about 5 ms.
+let ParserClass: typeof ParserType | undefined;
+function newParser(): Parser {
+  ParserClass ??= (createRequire(import.meta.url)('binary-parser') as { Parser: typeof ParserType }).Parser;
+  return new ParserClass();
+}
 
 function lengthOption(ref: LengthRef | number): LengthOption {
   if (typeof ref === 'number' || typeof ref === 'string') return ref;
@@ -35,7 +45,7 @@ function primitive(int: IntType, order: ByteOrder): string {
 export const ALIGN_MARK_PREFIX = '_at_';
 
 function build(fields: readonly Field[], order: ByteOrder): Parser {
-  let p = new Parser().endianness(order);
+  let p = newParser().endianness(order);
   for (const f of fields) {
     switch (f.kind) {
       case 'int':
@@ -55,7 +65,7 @@ function build(fields: readonly Field[], order: ByteOrder): Parser {
         // Each name runs to its NUL; the NUL itself is skipped. A missing NUL leaves the
         // parser at the end of the body, which measureParsed then reports.
         p = p.array(f.key, {
-          type: new Parser().buffer('s', { readUntil: (b: number) => b === 0 }).skip(1),
+          type: newParser().buffer('s', { readUntil: (b: number) => b === 0 }).skip(1),
           length: lengthOption(f.count),
         });
         break;
@@ -78,7 +88,7 @@ function build(fields: readonly Field[], order: ByteOrder): Parser {
           tag: function (this: Record<string, number>) {
             return ((this[key] as number) & mask) !== 0 ? 1 : 0;
           },
-          choices: { 0: new Parser(), 1: build(f.fields, order) },
+          choices: { 0: newParser(), 1: build(f.fields, order) },
         });
         break;
       }
