@@ -19,7 +19,8 @@ import { MUTATIONS, mutateOnce, rngFrom, seedCorpus } from './helpers/hostile.js
 const EXTRAS = ['len', 'padding', 'unterminated', 'pad', 'dataPad', 'connSpec'];
 
 const SELECTIONS: Record<string, FieldSelection> = {
-  info: { NODE_DATA: ['connId', 'path', 'valueLen'], WATCH_DATA: ['connId'], TRANSACTION_DATA: ['connId'] },
+  info: { NODE_DATA: ['connId', 'path:span', 'valueLen'], WATCH_DATA: ['connId'], TRANSACTION_DATA: ['connId'] },
+  strings: { NODE_DATA: ['path'], WATCH_DATA: ['wpath:span', 'token'], WATCH_DATA_EXTENDED: ['token:span', 'depth'] },
   sizes: { NODE_DATA: ['pathLen', 'permCount'], WATCH_DATA_EXTENDED: ['depth', 'wpathLen'], CONNECTION_DATA: ['connId', 'inDataLen', 'outDataLen'] },
   nothing: { NODE_DATA: [], WATCH_DATA: [], WATCH_DATA_EXTENDED: [], TRANSACTION_DATA: [], GLOBAL_DATA: [] },
   bytes: { NODE_DATA: ['perms', 'value'], CONNECTION_DATA: ['inData', 'outData', 'uniqueId'] },
@@ -30,6 +31,8 @@ const SIZE_KEYS = ['pathLen', 'valueLen', 'wpathLen', 'tokenLen', 'inDataLen', '
 /** What a full record says for `key` under a selection: size fields from the field they size. */
 function expected(full: XsRecord, key: string): unknown {
   const m = full as unknown as Record<string, unknown>;
+  // A span names where the string lies in `source`: the bytes there are the string.
+  if (key.endsWith(':span')) return m[key.slice(0, -5)];
   const sizeOf: Record<string, [string, number]> = {
     pathLen: ['path', 1], valueLen: ['value', 0], wpathLen: ['wpath', 1], tokenLen: ['token', 1], inDataLen: ['inData', 0], outDataLen: ['outData', 0],
   };
@@ -89,9 +92,18 @@ function compare(bytes: Uint8Array, name: string, chunk = 4096): number {
       }
       const m = r as unknown as Record<string, unknown>;
       // (An optional field, such as a unique-id the record does not have, stays absent.)
-      const want = new Set(['type', ...keys.filter((k) => k in f || SIZE_KEYS.includes(k)), ...EXTRAS.filter((k) => k in f)]);
-      expect(Object.keys(m).sort(), `${where} #${i} ${f.type}`).toEqual([...want].sort());
-      for (const k of want) expect(m[k], `${where} #${i} ${f.type}.${k}`).toEqual(k === 'type' || EXTRAS.includes(k) ? (f as unknown as Record<string, unknown>)[k] : expected(f, k));
+      const want = new Set(['type', ...keys.filter((k) => k in f || SIZE_KEYS.includes(k) || k.endsWith(':span')), ...EXTRAS.filter((k) => k in f)]);
+      const spans = keys.filter((k) => k.endsWith(':span')).map((k) => k.slice(0, -5));
+      const keysWanted = [...want].flatMap((k) => (k.endsWith(':span') ? [`${k.slice(0, -5)}Start`, `${k.slice(0, -5)}End`] : [k]));
+      if (spans.length) keysWanted.push('source');
+      expect(Object.keys(m).sort(), `${where} #${i} ${f.type}`).toEqual(keysWanted.sort());
+      for (const k of want) {
+        if (k.endsWith(':span')) {
+          const name = k.slice(0, -5);
+          const text = (m.source as Buffer).toString('latin1', m[`${name}Start`] as number, m[`${name}End`] as number);
+          expect(text, `${where} #${i} ${f.type}.${k}`).toBe(expected(f, k));
+        } else expect(m[k], `${where} #${i} ${f.type}.${k}`).toEqual(k === 'type' || EXTRAS.includes(k) ? (f as unknown as Record<string, unknown>)[k] : expected(f, k));
+      }
       checked++;
     });
   }
@@ -131,7 +143,7 @@ describe('field selection', () => {
     const nodes = sel.records.filter((r) => r.type === 'NODE_DATA');
     expect(nodes.length).toBeGreaterThan(50);
     for (const n of nodes) {
-      expect('perms' in n || 'value' in n).toBe(false);
+      expect('perms' in n || 'value' in n || 'path' in n).toBe(false);
       expect(typeof (n as unknown as { valueLen: unknown }).valueLen).toBe('number');
     }
   });
