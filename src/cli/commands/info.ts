@@ -70,12 +70,30 @@ class U32Rows<K extends string> {
   add(i: number, k: K, d: number): void {
     this.blocks[i >> 10]![(i & 1023) * this.width + this.at[k]]! += d;
   }
+  /** Row `i`, copied into `into` in column order (the renderer reads tens of thousands of rows). */
+  read(i: number, into: Uint32Array): Uint32Array {
+    const b = this.blocks[i >> 10]!;
+    const o = (i & 1023) * this.width;
+    for (let k = 0; k < this.width; k++) into[k] = b[o + k]!;
+    return into;
+  }
+}
+
+/** A u32 as 8 hex digits (in 16-bit halves: toString(16) of a number past 2^31 takes a slow path). */
+function hex8(n: number): string {
+  return (n >>> 16).toString(16).padStart(4, '0') + (n & 0xffff).toString(16).padStart(4, '0');
+}
+
+/** Column index of each key. */
+function indexOf<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k, i) => [k, i])) as Record<K, number>;
 }
 
 /** `target` of a connection acting for no other domain. */
 const NO_TARGET = 0xffffffff;
 const CONN_COLUMNS = ['connId', 'connType', 'domidOrFd', 'target', 'evtchn', 'inData', 'outData', 'watches', 'depthWatches', 'transactions', 'hasUid', 'uidHi', 'uidLo'] as const;
 const DOMAIN_COLUMNS = ['domid', 'features', 'quotaCount'] as const;
+const C = indexOf(CONN_COLUMNS);
 
 /** Connections as info keeps them; rows read back as ConnInfo. */
 class ConnectionTable extends U32Rows<(typeof CONN_COLUMNS)[number]> {
@@ -84,16 +102,17 @@ class ConnectionTable extends U32Rows<(typeof CONN_COLUMNS)[number]> {
   constructor() {
     super(CONN_COLUMNS);
   }
+  private readonly scratch = new Uint32Array(CONN_COLUMNS.length);
   row(i: number): ConnInfo {
-    const v = (k: (typeof CONN_COLUMNS)[number]) => this.get(i, k);
-    const connType = v('connType');
-    const c: ConnInfo = { connId: v('connId'), type: connType === 0 ? 'ring' : connType === 1 ? 'socket' : `type ${connType}`, inData: v('inData'), outData: v('outData'), watches: v('watches'), depthWatches: v('depthWatches'), transactions: v('transactions') };
+    const v = this.read(i, this.scratch);
+    const connType = v[C.connType]!;
+    const c: ConnInfo = { connId: v[C.connId]!, type: connType === 0 ? 'ring' : connType === 1 ? 'socket' : `type ${connType}`, inData: v[C.inData]!, outData: v[C.outData]!, watches: v[C.watches]!, depthWatches: v[C.depthWatches]!, transactions: v[C.transactions]! };
     if (connType === 0) {
-      c.domid = v('domidOrFd');
-      if (v('target') !== NO_TARGET) c.target = v('target');
-      c.evtchn = v('evtchn');
-    } else if (connType === 1) c.socketFd = v('domidOrFd') | 0; // (an i32 kept as u32)
-    if (v('hasUid')) c.uniqueId = `0x${v('uidHi').toString(16).padStart(8, '0')}${v('uidLo').toString(16).padStart(8, '0')}`;
+      c.domid = v[C.domidOrFd]!;
+      if (v[C.target] !== NO_TARGET) c.target = v[C.target]!;
+      c.evtchn = v[C.evtchn]!;
+    } else if (connType === 1) c.socketFd = v[C.domidOrFd]! | 0; // (an i32 kept as u32)
+    if (v[C.hasUid]) c.uniqueId = `0x${hex8(v[C.uidHi]!)}${hex8(v[C.uidLo]!)}`;
     return c;
   }
 }
@@ -101,12 +120,14 @@ class ConnectionTable extends U32Rows<(typeof CONN_COLUMNS)[number]> {
 /** Domains as info keeps them; the rare quotas that differ from the defaults by row. */
 class DomainTable extends U32Rows<(typeof DOMAIN_COLUMNS)[number]> {
   readonly differing = new Map<number, DomainInfo['quotasDiffering']>();
+  private readonly scratch = new Uint32Array(DOMAIN_COLUMNS.length);
   constructor() {
     super(DOMAIN_COLUMNS);
   }
   row(i: number): DomainInfo {
-    const features = this.get(i, 'features');
-    return { domid: this.get(i, 'domid'), features, featureNames: featureNames(features), quotaCount: this.get(i, 'quotaCount'), quotasDiffering: this.differing.get(i) ?? [] };
+    const v = this.read(i, this.scratch);
+    const features = v[1]!;
+    return { domid: v[0]!, features, featureNames: featureNames(features), quotaCount: v[2]!, quotasDiffering: this.differing.get(i) ?? [] };
   }
 }
 
@@ -343,8 +364,20 @@ function quotaText(q: Quota[]): string {
  */
 function emitTable(head: string[], count: number, cells: (i: number) => string[], c: Palette, emit: (line: string) => void): void {
   const widths = head.map((h) => h.length);
-  for (let i = 0; i < count; i++) cells(i).forEach((cell, k) => (widths[k] = Math.max(widths[k]!, cell.length)));
-  const line = (r: string[]) => `  ${r.map((cell, k) => cell.padEnd(widths[k]!)).join('  ').trimEnd()}`;
+  for (let i = 0; i < count; i++) {
+    const r = cells(i);
+    for (let k = 0; k < r.length; k++) if (r[k]!.length > widths[k]!) widths[k] = r[k]!.length;
+  }
+  // Cells padded to their column's width and two spaces apart, the line's end trimmed; built by
+  // concatenation with spaces made once (padEnd/map/join per row measured twice as slow).
+  const spaces = Array.from({ length: Math.max(...widths) + 3 }, (_, n) => ' '.repeat(n));
+  const last = widths.length - 1;
+  const line = (r: string[]) => {
+    let text = '  ';
+    for (let k = 0; k < last; k++) text += r[k]! + spaces[widths[k]! - r[k]!.length + 2]!;
+    text += r[last]!;
+    return text.charCodeAt(text.length - 1) === 0x20 ? text.trimEnd() : text;
+  };
   emit(c.dim(line(head)));
   for (let i = 0; i < count; i++) emit(line(cells(i)));
 }
