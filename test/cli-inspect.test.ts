@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeStreamDetailed } from '../src/model/decode.js';
+import { generateRealistic } from '../src/model/realistic.js';
+import { encodeStream } from '../src/model/encode.js';
+import type { Stream } from '../src/model/types.js';
 import { recordToJson } from '../src/model/json.js';
 import { listingLinesBeforeDump } from './helpers/capture-txt.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
@@ -171,6 +174,52 @@ describe('xsmig info', () => {
     expect(s.domains.find((d: { domid: number }) => d.domid === 5)).toMatchObject({ features: 2, featureNames: ['error'] });
     expect(s.globalQuotas.perDomainDefaults.find((q: { name: string }) => q.name === 'nodes').value).toBe(2000);
     expect(s.nodes).toMatchObject({ committed: 36, special: ['@releaseDomain', '@introduceDomain'] });
+  });
+
+  it('shows the first 20 rows of each table and says how many more; --all and --json give every one', () => {
+    const parts: Uint8Array[] = [];
+    generateRealistic({ domains: 40, seed: 5 }, (c) => parts.push(c));
+    const stream = Buffer.concat(parts);
+    const whole = decodeStreamDetailed(stream).stream.records;
+    const conns = whole.filter((r) => r.type === 'CONNECTION_DATA').length;
+    const doms = whole.filter((r) => r.type === 'DOMAIN_DATA').length;
+    expect(conns).toBeGreaterThan(40);
+    const rowsOf = (out: string, title: string) => {
+      const lines = out.split('\n');
+      const at = lines.findIndex((l) => l.startsWith(title));
+      const end = lines.indexOf('', at);
+      return lines.slice(at + 2, end); // after the title and the column heads
+    };
+    const short = runCli(['info', '-'], { input: stream });
+    expect(short.status).toBe(0);
+    expect(short.stdout).toContain(`Connections (${conns})`);
+    const shortRows = rowsOf(short.stdout, 'Connections (');
+    expect(shortRows).toHaveLength(21);
+    expect(shortRows[20]).toBe(`  ... ${conns - 20} more connections (--all lists every one)`);
+    expect(rowsOf(short.stdout, 'Domains (').at(-1)).toBe(`  ... ${doms - 20} more domains (--all lists every one)`);
+    const all = runCli(['info', '--all', '-'], { input: stream });
+    expect(rowsOf(all.stdout, 'Connections (')).toHaveLength(conns);
+    expect(rowsOf(all.stdout, 'Domains (')).toHaveLength(doms);
+    expect(all.stdout).not.toContain('more connections');
+    // The first 20 rows are the same connections either way (column widths may differ).
+    const firstCells = (rows: string[]) => rows.slice(0, 20).map((l) => l.trim().split(/ +/).slice(0, 3).join(' '));
+    expect(firstCells(shortRows)).toEqual(firstCells(rowsOf(all.stdout, 'Connections (')));
+    expect(JSON.parse(runCli(['info', '--json', '-'], { input: stream }).stdout).connections).toHaveLength(conns);
+  });
+
+  it('lists the first 20 anomalies and counts the rest; --all lists them all', () => {
+    // 30 nodes whose one padding byte is not zero: body 16 + 4 + 3 bytes, padded to 24.
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 0 }], path: `/${String.fromCharCode(97 + (i % 26))}`, value: new Uint8Array(0), padding: Uint8Array.of(7),
+    }));
+    const stream = encodeStream({ header: { version: 1, byteOrder: 'little', reservedFlags: 0 }, records: [...records, { type: 'END' }] } as unknown as Stream);
+    const short = runCli(['info', '-'], { input: stream }).stdout;
+    expect(short).toContain('Anomalies (30)');
+    expect(short.split('\n').filter((l) => l.includes('padding bytes are not all zero'))).toHaveLength(20);
+    expect(short).toContain('  ... 10 more anomalies (--all lists every one)');
+    const all = runCli(['info', '--all', '-'], { input: stream }).stdout;
+    expect(all.split('\n').filter((l) => l.includes('padding bytes are not all zero'))).toHaveLength(30);
+    expect(JSON.parse(runCli(['info', '--json', '-'], { input: stream }).stdout).anomalies).toHaveLength(30);
   });
 
   it('reports the anomalies the decoder kept', () => {

@@ -12,7 +12,14 @@ import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 
-interface Args { file?: string; json?: boolean }
+interface Args { file?: string; json?: boolean; all?: boolean }
+
+/**
+ * Rows of the connections and domains tables that `info` shows unless given --all: it is a
+ * one-screen summary, and a host's stream can hold tens of thousands of each (the tables then
+ * say how many more there are; --all and --json give every one). Only the rows shown are kept.
+ */
+export const INFO_TABLE_ROWS = 20;
 
 interface ConnInfo {
   connId: number;
@@ -132,7 +139,7 @@ class DomainTable extends U32Rows<(typeof DOMAIN_COLUMNS)[number]> {
 }
 
 /** The tables behind a summary's `connections` and `domains`, for the renderer to read row by row. */
-const tables = new WeakMap<StreamSummary, { conns: ConnectionTable; doms: DomainTable }>();
+const tables = new WeakMap<StreamSummary, { conns: ConnectionTable; doms: DomainTable; connTotal: number; domTotal: number; anomalyTotal: number }>();
 
 function rows<T>(t: { length: number; row(i: number): T }): T[] {
   return Array.from({ length: t.length }, (_, i) => t.row(i));
@@ -181,7 +188,8 @@ export const INFO_SELECTION: FieldSelection = {
 };
 
 /** Gathers a StreamSummary from the handlers of a stream pass (shared by `info` and `dump --html`). */
-export function summaryCollector(): { summary: StreamSummary; handlers: Required<StreamHandlers> } {
+export function summaryCollector(options: { tableRows?: number } = {}): { summary: StreamSummary; handlers: Required<StreamHandlers> } {
+  const keep = options.tableRows ?? Infinity;
   const s: StreamSummary = {
     bytes: 0, records: 0, byType: {}, connections: [], domains: [],
     nodes: { committed: 0, inTransactions: 0, valueBytes: 0, special: [] }, anomalies: [], trailingBytes: 0,
@@ -200,9 +208,13 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
   const anomalies = s.anomalies;
   const noteAnomalies = (r: XsRecord, loc: RecordLocation) => {
     const found = recordAnomalies(r, loc);
-    for (let i = 0; i < found.length; i++) anomalies.push(found[i]!);
+    for (let i = 0; i < found.length; i++) {
+      // Past the rows shown, anomalies are counted, not kept (a stream can have one per record).
+      if (t.anomalyTotal++ < keep) anomalies.push(found[i]!);
+    }
   };
-  tables.set(s, { conns, doms });
+  const t = { conns, doms, connTotal: 0, domTotal: 0, anomalyTotal: 0 };
+  tables.set(s, t);
   const nodes = s.nodes;
   let minDeeper = 0;
   let largest = 0;
@@ -224,7 +236,10 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
     onHeader: (h) => {
       s.header = h;
       bytes = 16;
-      anomalies.push(...headerAnomalies(h));
+      for (const a of headerAnomalies(h)) {
+        t.anomalyTotal++;
+        anomalies.push(a);
+      }
     },
     onRecord: (r, loc) => {
       records++;
@@ -283,6 +298,7 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
       noteAnomalies(r, loc);
       switch (r.type) {
         case 'CONNECTION_DATA': {
+          if (t.connTotal++ >= keep) break;
           const i = conns.push();
           conns.set(i, 'connId', r.connId);
           conns.set(i, 'connType', r.connType);
@@ -319,11 +335,16 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
         }
         case 'DOMAIN_DATA':
         {
+          if (t.domTotal >= keep) {
+            t.domTotal++;
+            break;
+          }
           const diff: DomainInfo['quotasDiffering'] = [];
           for (const q of r.quotas) {
             const d = defaults.get(q.name);
             if (d !== q.value) diff.push(d === undefined ? { name: q.name, value: q.value } : { name: q.name, value: q.value, default: d });
           }
+          t.domTotal++;
           const i = doms.push();
           doms.set(i, 'domid', r.domainId);
           doms.set(i, 'features', r.features);
@@ -342,14 +363,16 @@ export function summaryCollector(): { summary: StreamSummary; handlers: Required
     onTrailing: (count) => {
       s.trailingBytes = count;
       bytes += count;
+      t.anomalyTotal++;
       anomalies.push({ kind: 'trailing', message: `${count} bytes after the END record` });
     },
   };
   return { summary: s, handlers };
 }
 
-export function summarise(input: Parameters<typeof streamInput>[0]): StreamSummary {
-  const { summary, handlers } = summaryCollector();
+/** `tableRows`: keep only that many rows of each table (what the text shows without --all). */
+export function summarise(input: Parameters<typeof streamInput>[0], tableRows?: number): StreamSummary {
+  const { summary, handlers } = summaryCollector({ tableRows });
   streamInput(input, handlers, { select: INFO_SELECTION });
   return summary;
 }
@@ -393,7 +416,7 @@ export function writeSummary(s: StreamSummary, label: string, c: Palette, emit: 
   emit(`${s.records} records: ${counts}`);
 
   emit('');
-  emit(c.bold(`Connections (${conns.length})`));
+  emit(c.bold(`Connections (${t?.connTotal ?? conns.length})`));
   if (conns.length) {
     emitTable(['conn-id', 'type', 'domid', 'target', 'evtchn/fd', 'in-data', 'out-data', 'watches', 'tx', 'unique-id'], conns.length, (i) => {
       const x = conns.row(i);
@@ -405,9 +428,10 @@ export function writeSummary(s: StreamSummary, label: string, c: Palette, emit: 
       ];
     }, c, emit);
   }
+  if (t && t.connTotal > conns.length) emit(c.dim(`  ... ${t.connTotal - conns.length} more connections (--all lists every one)`));
 
   emit('');
-  emit(c.bold(`Domains (${doms.length})`));
+  emit(c.bold(`Domains (${t?.domTotal ?? doms.length})`));
   if (doms.length) {
     emitTable(['domid', 'features', 'quotas that differ from the defaults'], doms.length, (i) => {
       const d = doms.row(i);
@@ -415,6 +439,7 @@ export function writeSummary(s: StreamSummary, label: string, c: Palette, emit: 
       return [domidText(d.domid), `0x${d.features.toString(16)} ${d.featureNames.join(',') || 'none'}`.trim(), diff.length ? diff.join(', ') : d.quotaCount ? 'none' : 'no quotas recorded'];
     }, c, emit);
   }
+  if (t && t.domTotal > doms.length) emit(c.dim(`  ... ${t.domTotal - doms.length} more domains (--all lists every one)`));
 
   const out = { push: (...lines: string[]) => lines.forEach((l) => emit(l)) };
   out.push('', c.bold('Global quotas'));
@@ -430,12 +455,14 @@ export function writeSummary(s: StreamSummary, label: string, c: Palette, emit: 
   if (n.largest) out.push(`  largest value: ${n.largest.path} (${n.largest.bytes} bytes)`);
   out.push(`  special nodes: ${n.special.length ? n.special.join(', ') : 'none'}`);
 
-  out.push('', c.bold(`Anomalies (${s.anomalies.length})`));
+  const anomalyTotal = t?.anomalyTotal ?? s.anomalies.length;
+  out.push('', c.bold(`Anomalies (${anomalyTotal})`));
   if (!s.anomalies.length) out.push('  none: canonical framing and padding');
   for (const a of s.anomalies) {
     const where = a.recordIndex !== undefined && a.recordIndex >= 0 ? `record #${a.recordIndex} @${a.offset}: ` : '';
     out.push(`  ${c.yellow(a.kind)}: ${where}${a.message}`);
   }
+  if (anomalyTotal > s.anomalies.length) out.push(c.dim(`  ... ${anomalyTotal - s.anomalies.length} more anomalies (--all lists every one)`));
 }
 
 export function renderSummary(s: StreamSummary, label: string, c: Palette): string[] {
@@ -449,7 +476,7 @@ export function renderSummary(s: StreamSummary, label: string, c: Palette): stri
  * yargs (see main.ts); undefined for anything else, which yargs then parses as usual.
  */
 export function plainInfoArgs(args: readonly string[]): Args | undefined {
-  return parsePlainArgs(args, { flags: ['--json'] }) as Args | undefined;
+  return parsePlainArgs(args, { flags: ['--json', '--all'] }) as Args | undefined;
 }
 
 export const infoCommand: CommandModule<object, Args> = {
@@ -458,14 +485,15 @@ export const infoCommand: CommandModule<object, Args> = {
   builder: (y: Argv) =>
     y
       .positional('file', { type: 'string', describe: 'stream file, or - for stdin (default when piped)' })
-      .option('json', { type: 'boolean', describe: 'the summary as one JSON object' })
+      .option('json', { type: 'boolean', describe: 'the summary as one JSON object (every connection and domain)' })
+      .option('all', { type: 'boolean', describe: `list every connection and domain (default: the first ${INFO_TABLE_ROWS} of each)` })
       .example('$0 info state_dump', 'one-screen summary')
       .example('$0 info --json state_dump | jq .connections', 'the connections table as JSON') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
     const out = new BlockWriter(1);
     await runCommand(input.label, () => {
-      const s = summarise(input);
+      const s = summarise(input, argv.json || argv.all ? undefined : INFO_TABLE_ROWS);
       if (argv.json) out.line(JSON.stringify(s, null, 2));
       else writeSummary(s, input.label, palette(useColor()), (l) => out.line(l));
       out.flush();
