@@ -148,3 +148,19 @@ describe('field selection', () => {
     }
   });
 });
+
+describe('reuseLocation', () => {
+  it('hands one location object, holding each record\'s own figures during its call', () => {
+    for (const seed of seedCorpus(74, 2)) {
+      const fresh: string[] = [];
+      const reused: string[] = [];
+      const objects = new Set<object>();
+      new StreamReader({ onRecord: (_r, loc) => void fresh.push(JSON.stringify(loc)) }).push(seed.bytes);
+      const reader = new StreamReader({ onRecord: (_r, loc) => { reused.push(JSON.stringify(loc)); objects.add(loc); } }, { reuseLocation: true });
+      for (let at = 0; at < seed.bytes.length; at += 333) reader.push(seed.bytes.subarray(at, at + 333));
+      reader.end();
+      expect(reused, seed.name).toEqual(fresh);
+      expect(objects.size, seed.name).toBe(1);
+    }
+  });
+});

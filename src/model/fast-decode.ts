@@ -519,6 +519,7 @@ export function decodeRecordsFast(
   onRecord: (record: XsRecord, location: RecordLocation, bytes: Uint8Array) => boolean | void,
   withBytes = false,
   decoders: Decoders = FULL,
+  reuse?: RecordLocation,
 ): { offset: number; count: number; ended: boolean } {
   const little = order === 'little';
   const fr: Frame = { end: 0, typeCode: 0, len: 0, wireLen: 0 };
@@ -534,7 +535,17 @@ export function decodeRecordsFast(
       if (offset + RECORD_HEADER_SIZE + roundUp8(len) > n) break;
     }
     const record = decodeOne(buf, view, offset, index, little, base, fr, decoders);
-    const location: RecordLocation = { index, offset: base + offset, typeCode: fr.typeCode, len: fr.len, wireLen: fr.wireLen };
+    let location: RecordLocation;
+    if (reuse === undefined) location = { index, offset: base + offset, typeCode: fr.typeCode, len: fr.len, wireLen: fr.wireLen };
+    else {
+      // One object for every record (the caller's promise: it keeps none past the call).
+      location = reuse;
+      location.index = index;
+      location.offset = base + offset;
+      location.typeCode = fr.typeCode;
+      location.len = fr.len;
+      location.wireLen = fr.wireLen;
+    }
     const bytes = withBytes ? new Uint8Array(buf.buffer, buf.byteOffset + offset, fr.wireLen) : EMPTY;
     offset += fr.wireLen;
     index++;

@@ -373,7 +373,8 @@ export function summaryCollector(options: { tableRows?: number } = {}): { summar
 /** `tableRows`: keep only that many rows of each table (what the text shows without --all). */
 export function summarise(input: Parameters<typeof streamInput>[0], tableRows?: number): StreamSummary {
   const { summary, handlers } = summaryCollector({ tableRows });
-  streamInput(input, handlers, { select: INFO_SELECTION });
+  // (The collector keeps nothing of a location past its call: noteAnomalies copies the fields.)
+  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true });
   return summary;
 }
 
