@@ -50,7 +50,7 @@ export function inputSize(input: InputSpec): number | undefined {
  * Reads the input in chunks through `onChunk`, never holding more than one chunk: the byte
  * source of the streaming reader.
  */
-export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => void, chunkSize = 1 << 16): void {
+export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => void, chunkSize = 1 << 16, reuse = false): void {
   let fd: number;
   try {
     fd = input.path === undefined ? 0 : openSync(input.path, 'r');
@@ -59,8 +59,10 @@ export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => vo
     throw openError(input.label, e);
   }
   try {
+    // `reuse`: one buffer for every read (onChunk must not keep the chunk); else a new one each.
+    const one = reuse ? Buffer.allocUnsafe(chunkSize) : undefined;
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunkSize);
+      const buf = one ?? Buffer.allocUnsafe(chunkSize);
       let n: number;
       try {
         n = readSync(fd, buf, 0, chunkSize, null);

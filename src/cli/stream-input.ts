@@ -37,7 +37,7 @@ export function streamInput(input: InputSpec, handlers: StreamHandlers, options?
       read += chunk.length;
       reader.push(chunk);
       progress.update(read);
-    });
+    }, undefined, options?.chunksReused);
     reader.end();
   } finally {
     progress.done();

@@ -373,8 +373,9 @@ export function summaryCollector(options: { tableRows?: number } = {}): { summar
 /** `tableRows`: keep only that many rows of each table (what the text shows without --all). */
 export function summarise(input: Parameters<typeof streamInput>[0], tableRows?: number): StreamSummary {
   const { summary, handlers } = summaryCollector({ tableRows });
-  // (The collector keeps nothing of a location past its call: noteAnomalies copies the fields.)
-  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true });
+  // (The collector keeps nothing of a location or a record's bytes past its call: noteAnomalies
+  // copies the location's figures, and records are read for numbers and short strings.)
+  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true, chunksReused: true });
   return summary;
 }
 
