@@ -409,7 +409,8 @@ interface Frame extends DecodeState {
   wireLen: number;
 }
 
-const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
+// (Integer arithmetic below 2^31, where every real record is; a hostile u32 len takes the division.)
+const roundUp8 = (n: number): number => (n < 0x7ffffff8 ? (n + 7) & ~7 : Math.ceil(n / 8) * 8);
 
 /**
  * Decodes the record at `offset` of `buf` (a window whose first byte is at absolute offset
