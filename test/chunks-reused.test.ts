@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { StreamReader } from '../src/model/stream-reader.js';
 import { recordToJson } from '../src/model/json.js';
 import { DecodeError } from '../src/wire/errors.js';
-import { MUTATIONS, mutateOnce, rngFrom, seedCorpus } from './helpers/hostile.js';
+import { mutatedCorpus, seedCorpus } from './helpers/hostile.js';
 
 function readAll(bytes: Uint8Array, chunk: number, reused: boolean): { records: string[]; trailing?: string; error?: string } {
   const records: string[] = [];
@@ -48,16 +48,12 @@ describe('chunksReused', () => {
   });
 
   it('keeps trailing bytes and faults the same way, on mutated streams', () => {
-    const seeds = seedCorpus(82, 1);
-    const r = rngFrom(82);
     let faults = 0;
-    for (let i = 0; i < 300; i++) {
-      const a = seeds[i % seeds.length]!;
-      const { bytes, how } = mutateOnce(a.bytes, seeds[(i + 5) % seeds.length]!.bytes, r, MUTATIONS[i % MUTATIONS.length]!);
+    for (const { i, name, bytes, how } of mutatedCorpus(82, 300, 1)) {
       const chunk = 1 + (i % 50);
       const want = readAll(bytes, chunk, false);
       if (want.error) faults++;
-      expect(readAll(bytes, chunk, true), `${a.name} ${how}`).toEqual(want);
+      expect(readAll(bytes, chunk, true), `${name} ${how}`).toEqual(want);
     }
     expect(faults).toBeGreaterThan(50);
   });

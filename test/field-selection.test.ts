@@ -10,7 +10,7 @@ import { StreamReader } from '../src/model/stream-reader.js';
 import type { XsRecord } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
-import { MUTATIONS, mutateOnce, rngFrom, seedCorpus } from './helpers/hostile.js';
+import { mutatedCorpus, seedCorpus } from './helpers/hostile.js';
 
 /**
  * Keys a selected record keeps whatever was asked: the anomaly markers, and CONNECTION_DATA's
@@ -124,15 +124,10 @@ describe('field selection', () => {
   });
 
   it('fails where and as the full decode fails, on mutated streams', () => {
-    const seeds = seedCorpus(72, 2);
-    const r = rngFrom(72);
     let faults = 0;
-    for (let i = 0; i < 600; i++) {
-      const a = seeds[i % seeds.length]!;
-      const b = seeds[(i * 7 + 3) % seeds.length]!;
-      const { bytes, how } = mutateOnce(a.bytes, b.bytes, r, MUTATIONS[i % MUTATIONS.length]!);
+    for (const { i, name, bytes, how } of mutatedCorpus(72, 600)) {
       if (fullPass(bytes).error) faults++;
-      compare(bytes, `${a.name} ${how}`, 1 + (i % 97));
+      compare(bytes, `${name} ${how}`, 1 + (i % 97));
     }
     expect(faults).toBeGreaterThan(100);
   });

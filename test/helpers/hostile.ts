@@ -280,6 +280,21 @@ export function mutateOnce(input: Uint8Array, donor: Uint8Array, r: Rng, kind: M
 }
 
 /** One to three stacked mutations. */
+/**
+ * `count` mutated copies of the corpus, every mutation kind in turn, seeded: the i-th takes
+ * corpus[i] (cyclically) and a donor further on. For differential tests over hostile input.
+ */
+export function* mutatedCorpus(seed: number, count: number, perKind = 2): Generator<{ i: number; name: string; bytes: Uint8Array; how: string }> {
+  const corpus = seedCorpus(seed, perKind);
+  const r = rngFrom(seed);
+  for (let i = 0; i < count; i++) {
+    const a = corpus[i % corpus.length]!;
+    const donor = corpus[(i * 7 + 3) % corpus.length]!;
+    const { bytes, how } = mutateOnce(a.bytes, donor.bytes, r, MUTATIONS[i % MUTATIONS.length]!);
+    yield { i, name: a.name, bytes, how };
+  }
+}
+
 export function mutate(input: Uint8Array, donor: Uint8Array, r: Rng): { bytes: Uint8Array; how: string } {
   let cur = input;
   const hows: string[] = [];
