@@ -37,6 +37,26 @@ export class BlockWriter {
     }
     this.pos += this.buf.write(s, this.pos, this.encoding);
   }
+  /**
+   * Direct writing, for a renderer that writes bytes itself (dump's, dump-bytes.ts): makes
+   * room for `n` bytes (flushing what is buffered if needed) and returns the position in
+   * `buffer` where they go, or -1 when `n` is more than the whole buffer. Nothing written
+   * there counts until commit(end), so a renderer may give up half-way and write nothing.
+   */
+  reserve(n: number): number {
+    if (this.pos + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) return -1;
+    }
+    return this.pos;
+  }
+  get buffer(): Buffer {
+    return this.buf;
+  }
+  /** Ends a direct write: the bytes up to `end` (from reserve's position) are output. */
+  commit(end: number): void {
+    this.pos = end;
+  }
   flush(): void {
     if (this.pos === 0) return;
     writeAllSync(this.fd, this.buf.subarray(0, this.pos));

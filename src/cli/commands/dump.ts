@@ -8,7 +8,8 @@ import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
 import { BlockWriter, writeOutput } from '../output.js';
 import { writeHtmlReport, type HtmlReportOptions } from '../render/html-report.js';
-import { fastRecordText, renderRecord } from '../render/record.js';
+import { renderRecordBytes } from '../render/dump-bytes.js';
+import { renderRecord } from '../render/record.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 
@@ -108,7 +109,7 @@ export const dumpCommand: CommandModule<object, Args> = {
       const filter = makeFilter(argv);
       const colored = useColor() && !argv.json;
       const color = palette(colored);
-      // Plain text without --hex takes the fast renderer for the records it covers.
+      // Plain text without --hex takes the byte renderer for the records it covers.
       const fast = !colored && !argv.hex && !argv.json;
       const maxBytes = argv['max-bytes'];
       let order: StreamHeader['byteOrder'] = 'little';
@@ -129,12 +130,9 @@ export const dumpCommand: CommandModule<object, Args> = {
               out.line(JSON.stringify({ index: loc.index, offset: loc.offset, len: loc.len, ...recordToJson(r) }));
               return;
             }
-            const text = fast ? fastRecordText(r, loc, maxBytes) : undefined;
-            if (text !== undefined) {
-              out.text('\n');
-              out.text(text);
-              return;
-            }
+            // The byte renderer writes the block (blank line included) or, for what it does
+            // not cover, nothing: then the general renderer shows the record.
+            if (fast && renderRecordBytes(r, loc, out, maxBytes)) return;
             out.line('');
             for (const l of renderRecord(r, loc, bytes, { order, maxBytes, hex: Boolean(argv.hex), color })) out.line(l);
           },

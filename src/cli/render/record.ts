@@ -9,7 +9,7 @@ import {
 } from '../../wire/constants.js';
 import { LAYOUTS, WATCH_DATA_EXTENDED_SHORT, camelToFormatName, type RecordLayout } from '../../wire/layout.js';
 import { walkSpans, type Span } from '../../wire/spans.js';
-import type { Permission, RecordLocation, XsRecord } from '../../model/types.js';
+import type { Permission, Quota, RecordLocation, XsRecord } from '../../model/types.js';
 import type { Palette } from '../color.js';
 import { showBytes, xsEscapeString } from './escape.js';
 import { splitMessages } from './messages.js';
@@ -57,38 +57,54 @@ export function domidText(d: number): string {
   return n ? `${d} (${n})` : String(d);
 }
 
-function intMeaning(key: string, v: number | bigint, r: XsRecord): string | undefined {
-  const n = typeof v === 'bigint' ? undefined : v;
-  switch (key) {
-    case 'type': return recordTypeLabel(n!);
-    case 'connType': return connTypeName(n!);
-    case 'fields': return n! & 1 ? 'unique-id present' : 'no unique-id';
-    case 'domid':
-    case 'domainId': return reservedDomidName(n!);
-    case 'tdomid': return n === DOMID.INVALID ? 'DOMID_INVALID: no target' : `acts for domain ${domidText(n!)}`;
-    case 'rwSocketFd':
-    case 'evtchnFd':
-    case 'socketFd': return n === -1 ? 'unused' : undefined;
-    case 'depth': return n === DEPTH_UNLIMITED ? 'unlimited' : `${n} level${n === 1 ? '' : 's'} below wpath`;
-    case 'access':
-      return r.type === 'NODE_DATA' && r.connId === 0 ? 'not used: committed node' : accessName(n!);
-    case 'txId':
-      return r.type === 'NODE_DATA' && r.connId === 0 ? 'ignored: committed node' : undefined;
-    case 'connId':
-      return r.type === 'NODE_DATA' && n === 0 ? 'committed node' : undefined;
-    case 'features': {
-      const names = featureNames(n!);
-      return names.length ? names.join(', ') : 'none';
-    }
-    case 'uniqueId': return `0x${(v as bigint).toString(16).padStart(16, '0')}`;
-    case 'pad': return n ? 'not zero' : undefined;
-    case 'outRespLen': return n ? `the first ${n} bytes of out-data: rest of a partly sent response` : undefined;
-    default: return undefined;
-  }
+/**
+ * Whether `r` is a committed node (NODE_DATA with conn-id 0): the only thing besides its own
+ * value that an integer field's meaning depends on (its conn-id, tx-id and access are unused).
+ */
+export function isCommittedNode(r: XsRecord): boolean {
+  return r.type === 'NODE_DATA' && r.connId === 0;
 }
 
+type IntMeaning = (v: number | bigint, committedNode: boolean) => string | undefined;
+const num = (v: number | bigint): number => v as number;
+
+/**
+ * Meanings of integer fields by their layout key; a key not listed has none. Shared by the
+ * general renderer and the generated one (dump-bytes.ts), which asks this table which fields
+ * have a meaning at all.
+ */
+export const INT_MEANINGS: Readonly<Record<string, IntMeaning>> = {
+  type: (v) => recordTypeLabel(num(v)),
+  connType: (v) => connTypeName(num(v)),
+  fields: (v) => (num(v) & 1 ? 'unique-id present' : 'no unique-id'),
+  domid: (v) => reservedDomidName(num(v)),
+  domainId: (v) => reservedDomidName(num(v)),
+  tdomid: (v) => (v === DOMID.INVALID ? 'DOMID_INVALID: no target' : `acts for domain ${domidText(num(v))}`),
+  rwSocketFd: (v) => (v === -1 ? 'unused' : undefined),
+  evtchnFd: (v) => (v === -1 ? 'unused' : undefined),
+  socketFd: (v) => (v === -1 ? 'unused' : undefined),
+  depth: (v) => (v === DEPTH_UNLIMITED ? 'unlimited' : `${v} level${v === 1 ? '' : 's'} below wpath`),
+  access: (v, committed) => (committed ? 'not used: committed node' : accessName(num(v))),
+  txId: (_v, committed) => (committed ? 'ignored: committed node' : undefined),
+  connId: (v, committed) => (committed && v === 0 ? 'committed node' : undefined),
+  features: (v) => {
+    const names = featureNames(num(v));
+    return names.length ? names.join(', ') : 'none';
+  },
+  uniqueId: (v) => `0x${(v as bigint).toString(16).padStart(16, '0')}`,
+  pad: (v) => (v ? 'not zero' : undefined),
+  outRespLen: (v) => (v ? `the first ${v} bytes of out-data: rest of a partly sent response` : undefined),
+};
+
+function intMeaning(key: string, v: number | bigint, r: XsRecord): string | undefined {
+  return Object.hasOwn(INT_MEANINGS, key) ? INT_MEANINGS[key]!(v, isCommittedNode(r)) : undefined;
+}
+
+/** Integer fields shown in hex (bit sets); every other integer is shown in decimal. */
+export const HEX_INT_KEYS: ReadonlySet<string> = new Set(['fields', 'features']);
+
 function fmtInt(key: string, v: number | bigint): string {
-  if (key === 'fields' || key === 'features') return `0x${v.toString(16)}`;
+  if (HEX_INT_KEYS.has(key)) return `0x${v.toString(16)}`;
   return v.toString();
 }
 
@@ -109,13 +125,32 @@ function permValue(p: Permission): string {
 
 /** What a permission entry means: owner or access, stale, reserved domain. */
 function permMeaning(p: Permission, i: number): string {
-  const notes = [i === 0 ? 'owner' : PERM_LETTERS[p.perm] ?? 'invalid letter'];
-  if (i === 0) notes.push(PERM_LETTERS[p.perm] ? `others: ${PERM_LETTERS[p.perm]}` : 'invalid letter');
-  if (p.flags & PERM_FLAG_STALE) notes.push('stale, ignored');
-  if (p.flags & ~PERM_FLAG_STALE) notes.push(`flags 0x${p.flags.toString(16)}`);
-  const dn = reservedDomidName(p.domid);
-  if (dn) notes.push(dn);
+  return permMeaningOf(p.perm, p.flags, i === 0, reservedDomidName(p.domid));
+}
+
+/**
+ * permMeaning by everything it depends on (so that the generated renderer can keep the text
+ * of the few combinations a stream holds): the letter, the flags, owner or not, and the
+ * domain's reserved name.
+ */
+export function permMeaningOf(perm: string, flags: number, owner: boolean, domidName: string | undefined): string {
+  const notes = [owner ? 'owner' : PERM_LETTERS[perm] ?? 'invalid letter'];
+  if (owner) notes.push(PERM_LETTERS[perm] ? `others: ${PERM_LETTERS[perm]}` : 'invalid letter');
+  if (flags & PERM_FLAG_STALE) notes.push('stale, ignored');
+  if (flags & ~PERM_FLAG_STALE) notes.push(`flags 0x${flags.toString(16)}`);
+  if (domidName) notes.push(domidName);
   return notes.join('; ');
+}
+
+/** The quotas of a GLOBAL_QUOTA_DATA (per-domain defaults, then global) or DOMAIN_DATA record. */
+export function quotaList(r: XsRecord): Quota[] {
+  return r.type === 'GLOBAL_QUOTA_DATA' ? [...r.domQuotas, ...r.globQuotas] : r.type === 'DOMAIN_DATA' ? r.quotas : [];
+}
+
+/** What the `i`th quota of quotaList(r) means: unlimited, and which kind (GLOBAL_QUOTA_DATA). */
+export function quotaMeaning(r: XsRecord, i: number, value: number): string | undefined {
+  const scope = r.type === 'GLOBAL_QUOTA_DATA' ? (i < r.domQuotas.length ? 'per-domain default' : 'global') : '';
+  return [value === 0 ? 'unlimited' : '', scope].filter(Boolean).join('; ') || undefined;
 }
 
 /** One field of a record as `dump` names and shows it, with the spans that hold its bytes. */
@@ -169,7 +204,7 @@ export function recordFields(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
   };
   /** perms[i] and quota i gather several spans in one field. */
   const grouped = new Map<string, RecordField>();
-  const quotaAll = r.type === 'GLOBAL_QUOTA_DATA' ? [...r.domQuotas, ...r.globQuotas] : r.type === 'DOMAIN_DATA' ? r.quotas : [];
+  const quotaAll = quotaList(r);
   let paddingSpan: number | undefined;
 
   const m = r as unknown as Record<string, unknown>;
@@ -203,8 +238,7 @@ export function recordFields(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
         return;
       }
       const q = quotaAll[i]!;
-      const scope = r.type === 'GLOBAL_QUOTA_DATA' ? (i < r.domQuotas.length ? 'per-domain default' : 'global') : '';
-      grouped.set(`quota[${i}]`, field(`quota ${xsEscapeString(q.name)}`, q.value === 0 ? '0' : String(q.value), [q.value === 0 ? 'unlimited' : '', scope].filter(Boolean).join('; ') || undefined, [si]));
+      grouped.set(`quota[${i}]`, field(`quota ${xsEscapeString(q.name)}`, String(q.value), quotaMeaning(r, i, q.value), [si]));
       return;
     }
     if (s.value !== undefined) {

@@ -1,0 +1,163 @@
+// dump's byte renderer (src/cli/render/dump-bytes.ts) must write exactly the text the general
+// renderer (renderRecord, no colour) gives, record for record, for every record it covers, and
+// write nothing for the ones it hands back: on the real captures, every golden vector, and
+// generated streams (canonical and not, both byte orders), with --max-bytes 0, 128 and small.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { palette } from '../src/cli/color.js';
+import { renderRecordBytes, rendererSource, type ByteOut } from '../src/cli/render/dump-bytes.js';
+import { renderRecord } from '../src/cli/render/record.js';
+import { fc, streamBytesArbitrary } from '../src/model/arbitraries.js';
+import { decodeStreamDetailed } from '../src/model/decode.js';
+import { encodeStream } from '../src/model/encode.js';
+import type { RecordLocation, Stream, XsRecord } from '../src/model/types.js';
+import { LAYOUTS } from '../src/wire/layout.js';
+import { loadGoldenVectors } from './helpers/annotated-hex.js';
+import { CAPTURES } from './helpers/cli.js';
+
+/** A ByteOut over a buffer of `size` bytes whose unused part holds a marker (to see stray writes). */
+class TestOut implements ByteOut {
+  readonly buffer: Buffer;
+  committed: number | undefined;
+  constructor(readonly size = 1 << 16, readonly at = 5) {
+    this.buffer = Buffer.alloc(size, 0xee);
+  }
+  reserve(n: number): number {
+    return this.at + n > this.size ? -1 : this.at;
+  }
+  commit(end: number): void {
+    this.committed = end;
+  }
+  text(): string | undefined {
+    return this.committed === undefined ? undefined : this.buffer.latin1Slice(this.at, this.committed);
+  }
+}
+
+/** What dump prints for a record the general way: a blank line, then the record's lines. */
+function general(r: XsRecord, loc: RecordLocation, own: Uint8Array, order: 'little' | 'big', maxBytes: number): string {
+  return `\n${renderRecord(r, loc, own, { order, maxBytes, hex: false, color: palette(false) }).join('\n')}\n`;
+}
+
+interface Tally {
+  covered: Map<string, number>;
+  handedBack: Map<string, number>;
+}
+const newTally = (): Tally => ({ covered: new Map(), handedBack: new Map() });
+const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+function compare(bytes: Uint8Array, maxBytes: number, tally = newTally()): Tally {
+  const { stream, locations } = decodeStreamDetailed(bytes);
+  stream.records.forEach((r, i) => {
+    const loc = locations[i]!;
+    const own = bytes.subarray(loc.offset, loc.offset + loc.wireLen);
+    const out = new TestOut();
+    const done = renderRecordBytes(r, loc, out, maxBytes);
+    if (!done) {
+      // Handed back: nothing committed.
+      expect(out.committed).toBeUndefined();
+      bump(tally.handedBack, r.type);
+      return;
+    }
+    bump(tally.covered, r.type);
+    expect(out.text(), `record #${loc.index} ${r.type}, max-bytes ${maxBytes}`).toBe(general(r, loc, own, stream.header.byteOrder, maxBytes));
+    // Nothing written past the committed end within the bound it asked for (spot check).
+    expect(out.buffer[out.committed!]).toBe(0xee);
+  });
+  return tally;
+}
+
+const MAX_BYTES = [0, 128, 4, 1];
+
+describe('dump byte renderer = general renderer', () => {
+  const captures = readdirSync(CAPTURES).filter((n) => n.endsWith('.bin'));
+  it('finds the four captures', () => expect(captures.length).toBe(4));
+  for (const f of captures) {
+    it(`capture ${f}`, () => {
+      const bytes = readFileSync(`${CAPTURES}${f}`);
+      for (const m of MAX_BYTES) {
+        const t = compare(bytes, m);
+        // Every node, the global records and the quiet connections are covered.
+        expect(t.covered.get('NODE_DATA')).toBeGreaterThan(25);
+        expect(t.covered.get('GLOBAL_DATA')).toBe(1);
+        expect(t.covered.get('END')).toBe(1);
+        expect(t.covered.get('CONNECTION_DATA')).toBeGreaterThan(0);
+        expect(t.handedBack.get('NODE_DATA')).toBeUndefined();
+      }
+    });
+  }
+
+  it('every golden vector', () => {
+    const vectors = loadGoldenVectors();
+    expect(vectors.length).toBeGreaterThanOrEqual(40);
+    const all = newTally();
+    for (const v of vectors) for (const m of MAX_BYTES) compare(v.hex.bytes, m, all);
+    // The canonical vectors of each type are covered ...
+    for (const t of ['END', 'GLOBAL_DATA', 'CONNECTION_DATA', 'WATCH_DATA', 'TRANSACTION_DATA', 'NODE_DATA', 'GLOBAL_QUOTA_DATA', 'DOMAIN_DATA', 'WATCH_DATA_EXTENDED']) {
+      expect(all.covered.get(t), t).toBeGreaterThan(0);
+    }
+    // ... and the anomalies, unknown types and pending data go the general way.
+    expect(all.handedBack.get('UNKNOWN')).toBeGreaterThan(0);
+    expect(all.handedBack.get('CONNECTION_DATA')).toBeGreaterThan(0);
+    expect(all.handedBack.get('WATCH_DATA_EXTENDED')).toBeGreaterThan(0);
+    expect(all.handedBack.get('NODE_DATA')).toBeGreaterThan(0);
+  });
+
+  for (const nonCanonical of [false, true]) {
+    for (const byteOrder of ['little', 'big'] as const) {
+      it(`generated streams, ${nonCanonical ? 'non-canonical' : 'canonical'}, ${byteOrder}-endian`, () => {
+        const all = newTally();
+        fc.assert(
+          fc.property(streamBytesArbitrary({ nonCanonical, byteOrder, maxValueSize: 300 }), fc.constantFrom(...MAX_BYTES, 200), (bytes, maxBytes) => {
+            compare(bytes, maxBytes, all);
+          }),
+          { seed: 20261122 + (nonCanonical ? 1 : 0) + (byteOrder === 'big' ? 2 : 0), numRuns: 60 },
+        );
+        expect(all.covered.get('NODE_DATA')).toBeGreaterThan(100);
+        expect(all.covered.get('CONNECTION_DATA')).toBeGreaterThan(10);
+        expect(all.covered.get('DOMAIN_DATA')).toBeGreaterThan(10);
+        if (nonCanonical) expect(all.handedBack.get('NODE_DATA')).toBeGreaterThan(0);
+        else expect([...all.handedBack.keys()].filter((k) => k !== 'CONNECTION_DATA')).toEqual([]);
+      });
+    }
+  }
+
+  it('escapes every byte value as the general renderer does (paths, tokens, values, quota names)', () => {
+    const every = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1)).join('');
+    // A value mostly printable (shown as escaped text) and one mostly not (shown as hex).
+    const text = Buffer.from(`${'abc'.repeat(200)}${every}`, 'latin1');
+    const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const stream: Stream = {
+      header: { version: 2, byteOrder: 'little', reservedFlags: 0 },
+      records: [
+        { type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'b', flags: 0, domid: 0 }], path: `/${every}`, value: text },
+        { type: 'NODE_DATA', connId: 3, txId: 7, access: 2, perms: [{ perm: '\x07', flags: 3, domid: 0x7ff5 }, { perm: 'r', flags: 1, domid: 5 }], path: '/b', value: binary },
+        { type: 'WATCH_DATA', connId: 1, wpath: every, token: every },
+        { type: 'DOMAIN_DATA', domainId: 0x7ff2, features: 0xffffffff, quotas: [{ name: every, value: 0 }, { name: 'nodes', value: 0xffffffff }] },
+        { type: 'GLOBAL_DATA', rwSocketFd: -0x80000000, evtchnFd: -1 },
+        { type: 'END' },
+      ],
+    };
+    const all = newTally();
+    for (const m of [...MAX_BYTES, 700]) compare(encodeStream(stream), m, all);
+    expect([...all.handedBack.keys()]).toEqual([]);
+  });
+
+  it('hands back a record larger than the output buffer, writing nothing', () => {
+    const bytes = readFileSync(`${CAPTURES}head-v2-basic.bin`);
+    const { stream, locations } = decodeStreamDetailed(bytes);
+    const i = stream.records.findIndex((r) => r.type === 'NODE_DATA');
+    const out = new TestOut(64, 0);
+    expect(renderRecordBytes(stream.records[i]!, locations[i]!, out, 0)).toBe(false);
+    expect(out.committed).toBeUndefined();
+  });
+
+  it('is generated for every layout from its declaration', () => {
+    for (const layout of Object.values(LAYOUTS)) {
+      const src = rendererSource(layout);
+      expect(src, layout.type).toBeDefined();
+      // Each field's format name appears in the constant text the renderer writes.
+      for (const f of layout.fields) if (f.kind === 'int') expect(src).toContain(`  ${f.name}: `);
+    }
+  });
+});
