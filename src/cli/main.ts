@@ -17,6 +17,9 @@ async function runPlain(): Promise<boolean> {
   if (args[0] === 'check') {
     const { checkCommand, plainCheckArgs } = await import('./commands/check.js');
     plain = { handler: checkCommand.handler as (argv: object) => unknown, args: plainCheckArgs(args.slice(1)) };
+  } else if (args[0] === 'dump') {
+    const { dumpCommand, plainDumpArgs } = await import('./commands/dump.js');
+    plain = { handler: dumpCommand.handler as (argv: object) => unknown, args: plainDumpArgs(args.slice(1)) };
   } else if (args[0] === 'info') {
     const { infoCommand, plainInfoArgs } = await import('./commands/info.js');
     plain = { handler: infoCommand.handler as (argv: object) => unknown, args: plainInfoArgs(args.slice(1)) };

@@ -7,9 +7,10 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
 import { BlockWriter, writeOutput } from '../output.js';
-import { writeHtmlReport, type HtmlReportOptions } from '../render/html-report.js';
+import type { HtmlReportOptions } from '../render/html-report.js';
 import { renderRecordBytes } from '../render/dump-bytes.js';
 import { renderRecord } from '../render/record.js';
+import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 
@@ -36,6 +37,8 @@ async function dumpHtml(input: InputSpec, argv: Args): Promise<void> {
   }
   const types = argv.type !== undefined ? [...parseTypeList(argv.type)] : undefined;
   const bytes = readWholeInput(input);
+  // (loaded here: the report brings check and info along, which a plain dump does not need)
+  const { writeHtmlReport } = await import('../render/html-report.js');
 
   const opts: HtmlReportOptions = {
     label: input.label,
@@ -62,6 +65,20 @@ async function dumpHtml(input: InputSpec, argv: Args): Promise<void> {
   });
   // The page shows the records before a fault; the command still fails like `dump`.
   if (error) throw error;
+}
+
+/**
+ * `dump` in its plain forms (main.ts runs them without loading yargs): FILE or `-`, `--hex`,
+ * `--json`, `--max-bytes N` with N a decimal number. Anything else (filters, --html, help,
+ * other spellings of a number) is left to yargs.
+ */
+export function plainDumpArgs(args: readonly string[]): Args | undefined {
+  const a = parsePlainArgs(args, {
+    flags: ['--hex', '--json'],
+    valued: { key: 'max-bytes', names: ['--max-bytes'], accept: (v) => /^[0-9]{1,9}$/.test(v) },
+  });
+  if (!a) return undefined;
+  return { ...a, 'max-bytes': a['max-bytes'] === undefined ? 128 : Number(a['max-bytes']) } as Args;
 }
 
 export function headerLine(h: StreamHeader): string {
