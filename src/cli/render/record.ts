@@ -295,61 +295,6 @@ export function recordFields(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
   return fields;
 }
 
-/**
- * Layouts whose records the plain-text fast path can show: flat fields only (no conn-spec
- * switch, optional unique-id, quota lists or pending wire data, which go the general way).
- */
-function fastLayout(r: XsRecord): RecordLayout | undefined {
-  if (r.type === 'UNKNOWN' || r.type === 'CONNECTION_DATA' || r.type === 'GLOBAL_QUOTA_DATA' || r.type === 'DOMAIN_DATA') return undefined;
-  if (r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect) return undefined;
-  if (r.len !== undefined || r.padding !== undefined || r.unterminated !== undefined) return undefined;
-  return LAYOUTS[r.type];
-}
-
-/**
- * Plain dump text of a canonical record straight from the model and its layout declaration,
- * without spans or field objects: on a large stream dump spends its time here (NODE_DATA is
- * nearly every record). It prints exactly what renderRecord prints without colour (a test
- * holds the two against each other); anything it does not cover returns undefined.
- */
-export function fastRecordText(r: XsRecord, loc: RecordLocation, maxBytes: number): string | undefined {
-  const layout = fastLayout(r);
-  if (!layout) return undefined;
-  const m = r as unknown as Record<string, unknown>;
-  let out = `#${loc.index} @${loc.offset} (0x${loc.offset.toString(16)}) ${r.type} len ${loc.len}\n`;
-  for (const f of layout.fields) {
-    switch (f.kind) {
-      case 'int': {
-        let v: number | bigint;
-        if (f.sizeOf !== undefined) {
-          const t = m[f.sizeOf];
-          v = typeof t === 'string' ? t.length + 1 : (t as Uint8Array).length;
-        } else if (f.countOf !== undefined) v = (m[f.countOf] as unknown[]).length;
-        else v = (m[f.key] as number | bigint | undefined) ?? 0;
-        const meaning = intMeaning(f.key, v, r);
-        out += `  ${f.name}: ${fmtInt(f.key, v)}${meaning === undefined ? '' : `  (${meaning})`}\n`;
-        break;
-      }
-      case 'array': {
-        const perms = m[f.key] as Permission[];
-        for (let i = 0; i < perms.length; i++) out += `  perms[${i}]: ${permValue(perms[i]!)}  (${permMeaning(perms[i]!, i)})\n`;
-        break;
-      }
-      case 'cstring':
-        out += `  ${f.name}: "${xsEscapeString(m[f.key] as string)}"\n`;
-        break;
-      case 'bytes': {
-        const v = m[f.key] as Uint8Array;
-        out += `  ${f.name}: ${showBytes(v, maxBytes)}${f.key === 'value' ? `  (${v.length} byte${v.length === 1 ? '' : 's'})` : ''}\n`;
-        break;
-      }
-      default:
-        return undefined;
-    }
-  }
-  return out;
-}
-
 /** The text lines of one record (without a trailing blank line). */
 export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, o: RenderOptions): string[] {
   const c = o.color;
