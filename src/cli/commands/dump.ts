@@ -13,6 +13,7 @@ import type { HtmlReportOptions } from '../render/html-report.js';
 import { renderRecordBytes } from '../render/dump-bytes.js';
 import { renderRecord } from '../render/record.js';
 import { parsePlainArgs } from '../plain-args.js';
+import { headerLine } from '../render/names.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 
@@ -92,11 +93,6 @@ function encodedRecord(r: XsRecord, loc: RecordLocation, order: StreamHeader['by
   return bytes;
 }
 
-export function headerLine(h: StreamHeader): string {
-  const flags = (h.reservedFlags | (h.byteOrder === 'big' ? 1 : 0)) >>> 0;
-  return `xenstore migration stream, version ${h.version}, ${h.byteOrder}-endian records, flags 0x${flags.toString(16)}` +
-    (h.reservedFlags ? ` (reserved bits set: 0x${h.reservedFlags.toString(16)})` : '');
-}
 
 export const dumpCommand: CommandModule<object, Args> = {
   command: 'dump [file]',

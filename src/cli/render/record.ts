@@ -12,6 +12,7 @@ import { walkSpans, type Span } from '../../wire/spans.js';
 import type { Permission, Quota, RecordLocation, XsRecord } from '../../model/types.js';
 import type { Palette } from '../color.js';
 import { showBytes, xsEscapeString } from './escape.js';
+import { domidText } from './names.js';
 import { splitMessages } from './messages.js';
 
 export interface RenderOptions {
@@ -52,10 +53,6 @@ export function recordSpans(r: XsRecord, loc: RecordLocation, bytes: Uint8Array,
   return spans;
 }
 
-export function domidText(d: number): string {
-  const n = reservedDomidName(d);
-  return n ? `${d} (${n})` : String(d);
-}
 
 /**
  * Whether `r` is a committed node (NODE_DATA with conn-id 0): the only thing besides its own
