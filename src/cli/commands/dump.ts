@@ -10,7 +10,7 @@ import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
 import { BlockWriter, writeOutput } from '../output.js';
 import type { HtmlReportOptions } from '../render/html-report.js';
-import { renderRecordBytes } from '../render/dump-bytes.js';
+import { completeRecord, DUMP_SELECTION, renderRecordBytes, renderSelectedRecordBytes } from '../render/dump-bytes.js';
 import { renderRecord } from '../render/record.js';
 import { parsePlainArgs } from '../plain-args.js';
 import { headerLine } from '../render/names.js';
@@ -160,13 +160,20 @@ export const dumpCommand: CommandModule<object, Args> = {
           // (measured: making one per record costs 10% of the fast dump); the few records the
           // byte renderer hands back get their bytes by encoding them again, which gives the
           // bytes read (the codec's round trip is exact, anomalies included).
-          onRecord: fast
+          onRecord: fast && !filter
+            ? (r: XsRecord, loc: RecordLocation) => {
+              total++;
+              // The byte renderer writes the block (blank line included) or, for what it does
+              // not cover, nothing: then the general renderer shows the record, made whole.
+              if (renderSelectedRecordBytes(r, loc, out, maxBytes)) return;
+              const whole = completeRecord(r);
+              show(whole, loc, encodedRecord(whole, loc, order));
+            }
+            : fast
             ? (r: XsRecord, loc: RecordLocation) => {
               total++;
               if (filter && !filter(r)) return;
               shown++;
-              // The byte renderer writes the block (blank line included) or, for what it does
-              // not cover, nothing: then the general renderer shows the record.
               if (!renderRecordBytes(r, loc, out, maxBytes)) show(r, loc, encodedRecord(r, loc, order));
             }
             : (r: XsRecord, loc: RecordLocation, bytes: Uint8Array) => {
@@ -179,7 +186,9 @@ export const dumpCommand: CommandModule<object, Args> = {
             if (argv.json) out.line(JSON.stringify({ trailingBytes: count }));
             else out.line(color.yellow(`\n${count} bytes after the END record (kept, not decoded)`));
           },
-        });
+          // Without a filter (which looks at paths), the bulk records come with their strings
+          // as spans of the input for the byte renderer (see DUMP_SELECTION).
+        }, fast && !filter ? { select: DUMP_SELECTION } : undefined);
         if (!argv.json) out.line(`\n${total} records${filter ? `, ${shown} shown` : ''}`);
       } finally {
         out.flush();
