@@ -6,12 +6,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { palette } from '../src/cli/color.js';
-import { renderRecordBytes, rendererSource, type ByteOut } from '../src/cli/render/dump-bytes.js';
+import { completeRecord, DUMP_SELECTION, renderRecordBytes, renderSelectedRecordBytes, rendererSource, type ByteOut } from '../src/cli/render/dump-bytes.js';
 import { renderRecord } from '../src/cli/render/record.js';
 import { fc, streamBytesArbitrary } from '../src/model/arbitraries.js';
-import { decodeStreamDetailed } from '../src/model/decode.js';
+import { decodeStream, decodeStreamDetailed } from '../src/model/decode.js';
+import { StreamReader } from '../src/model/stream-reader.js';
 import { encodeStream } from '../src/model/encode.js';
-import type { RecordLocation, Stream, XsRecord } from '../src/model/types.js';
+import type { NodeData, RecordLocation, Stream, XsRecord } from '../src/model/types.js';
 import { LAYOUTS } from '../src/wire/layout.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
 import { CAPTURES } from './helpers/cli.js';
@@ -31,6 +32,13 @@ class TestOut implements ByteOut {
   commit(end: number): void {
     this.committed = end;
   }
+  /** Ready for the next record: no commit, marker bytes again where the last one could write. */
+  reset(): this {
+    this.buffer.fill(0xee, 0, Math.min(this.size, this.at + this.reserved + 64));
+    this.committed = undefined;
+    this.reserved = 0;
+    return this;
+  }
   text(): string | undefined {
     return this.committed === undefined ? undefined : this.buffer.latin1Slice(this.at, this.committed);
   }
@@ -48,13 +56,51 @@ interface Tally {
 const newTally = (): Tally => ({ covered: new Map(), handedBack: new Map() });
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
+/**
+ * The records as dump reads them without a filter: through the StreamReader with
+ * DUMP_SELECTION (strings as spans of the chunk), in chunks of `chunk` bytes; each record is
+ * handed to `visit` during its onRecord call (its spans are valid only then).
+ */
+function readSelected(bytes: Uint8Array, chunk: number, visit: (r: XsRecord, loc: RecordLocation) => void): void {
+  const reader = new StreamReader({ onRecord: (r, loc) => visit(r, loc) }, { select: DUMP_SELECTION });
+  for (let at = 0; at < bytes.length; at += chunk) reader.push(Buffer.from(bytes.subarray(at, at + chunk)));
+  reader.end();
+}
+
 function compare(bytes: Uint8Array, maxBytes: number, tally = newTally()): Tally {
   const { stream, locations } = decodeStreamDetailed(bytes);
-  stream.records.forEach((r, i) => {
-    const loc = locations[i]!;
+  compareRecords(bytes, stream.header.byteOrder, maxBytes, tally, (visit) => stream.records.forEach((r, i) => visit(r, locations[i]!, r)), renderRecordBytes);
+  // The same records read with DUMP_SELECTION: the span renderer, and completeRecord for the
+  // records it hands back (which must give the whole record the plain decoder gives).
+  const whole = decodeStream(bytes).records;
+  compareRecords(bytes, stream.header.byteOrder, maxBytes, newTally(), (visit) => {
+    let n = 0;
+    readSelected(bytes, 97, (r, loc) => {
+      expect(completeRecord(r), `record #${loc.index}`).toEqual(whole[loc.index]);
+      visit(r, loc, stream.records[loc.index]!);
+      n++;
+    });
+    expect(n).toBe(whole.length);
+  }, renderSelectedRecordBytes);
+  return tally;
+}
+
+type Renderer = typeof renderRecordBytes;
+const shared = new TestOut();
+
+/** Renders each record `each` gives with `render`, against the general text of `full` (the whole record). */
+function compareRecords(
+  bytes: Uint8Array,
+  order: 'little' | 'big',
+  maxBytes: number,
+  tally: Tally,
+  each: (visit: (r: XsRecord, loc: RecordLocation, full: XsRecord) => void) => void,
+  render: Renderer,
+): void {
+  each((r, loc, full) => {
     const own = bytes.subarray(loc.offset, loc.offset + loc.wireLen);
-    const out = new TestOut();
-    const done = renderRecordBytes(r, loc, out, maxBytes);
+    const out = shared.reset();
+    const done = render(r, loc, out, maxBytes);
     if (!done) {
       // Handed back: nothing committed.
       expect(out.committed).toBeUndefined();
@@ -62,13 +108,12 @@ function compare(bytes: Uint8Array, maxBytes: number, tally = newTally()): Tally
       return;
     }
     bump(tally.covered, r.type);
-    expect(out.text(), `record #${loc.index} ${r.type}, max-bytes ${maxBytes}`).toBe(general(r, loc, own, stream.header.byteOrder, maxBytes));
+    expect(out.text(), `record #${loc.index} ${r.type}, max-bytes ${maxBytes}`).toBe(general(full, loc, own, order, maxBytes));
     // Nothing written before the room it reserved, nor after it.
     expect(out.buffer[out.at - 1]).toBe(0xee);
     expect(out.committed! - out.at).toBeLessThanOrEqual(out.reserved);
-    expect(out.buffer.subarray(out.at + out.reserved).every((b) => b === 0xee)).toBe(true);
+    expect(out.buffer.subarray(out.at + out.reserved, out.at + out.reserved + 64).every((b) => b === 0xee)).toBe(true);
   });
-  return tally;
 }
 
 const MAX_BYTES = [0, 128, 4, 1];
@@ -154,6 +199,22 @@ describe('dump byte renderer = general renderer', () => {
     const out = new TestOut(64, 0);
     expect(renderRecordBytes(stream.records[i]!, locations[i]!, out, 0)).toBe(false);
     expect(out.committed).toBeUndefined();
+  });
+
+  it('asks the reader for the strings of nodes and watches as spans, and renders those', () => {
+    expect(DUMP_SELECTION).toEqual({ NODE_DATA: ['connId', 'txId', 'access', 'perms', 'path:span', 'value'], WATCH_DATA: ['connId', 'wpath:span', 'token:span'] });
+    const bytes = readFileSync(`${CAPTURES}head-v2-basic.bin`);
+    let spans = 0;
+    readSelected(bytes, 1 << 16, (r, loc) => {
+      if (r.type !== 'NODE_DATA' || !('source' in r)) return;
+      spans++;
+      expect('path' in r).toBe(false);
+      const out = new TestOut();
+      expect(renderSelectedRecordBytes(r, loc, out, 128)).toBe(true);
+      expect(out.text()).toContain(`  path: "${(completeRecord(r) as NodeData).path}"\n`);
+    });
+    expect(spans).toBeGreaterThan(25);
+    expect(rendererSource(LAYOUTS.NODE_DATA, true)).toContain('putEscBytes(o, dv, p, r.source, r.pathStart, r.pathEnd)');
   });
 
   it('is generated for every layout from its declaration', () => {
