@@ -76,12 +76,12 @@ function compare(bytes: Uint8Array, maxBytes: number, tally = newTally()): Tally
   compareRecords(bytes, stream.header.byteOrder, maxBytes, newTally(), (visit) => {
     let n = 0;
     readSelected(bytes, 97, (r, loc) => {
-      expect(completeRecord(r), `record #${loc.index}`).toEqual(whole[loc.index]);
+      expect(completeRecord(r, loc, stream.header.byteOrder), `record #${loc.index}`).toEqual(whole[loc.index]);
       visit(r, loc, stream.records[loc.index]!);
       n++;
     });
     expect(n).toBe(whole.length);
-  }, renderSelectedRecordBytes);
+  }, (r, loc, out, m) => renderSelectedRecordBytes(r, loc, out, m, stream.header.byteOrder));
   return tally;
 }
 
@@ -202,19 +202,21 @@ describe('dump byte renderer = general renderer', () => {
   });
 
   it('asks the reader for the strings of nodes and watches as spans, and renders those', () => {
-    expect(DUMP_SELECTION).toEqual({ NODE_DATA: ['connId', 'txId', 'access', 'perms', 'path:span', 'value'], WATCH_DATA: ['connId', 'wpath:span', 'token:span'] });
+    expect(DUMP_SELECTION).toEqual({ NODE_DATA: ['connId', 'txId', 'valueLen', 'access', 'permCount', 'path:span'], WATCH_DATA: ['connId', 'wpath:span', 'token:span'] });
     const bytes = readFileSync(`${CAPTURES}head-v2-basic.bin`);
     let spans = 0;
     readSelected(bytes, 1 << 16, (r, loc) => {
       if (r.type !== 'NODE_DATA' || !('source' in r)) return;
       spans++;
-      expect('path' in r).toBe(false);
+      expect('path' in r || 'perms' in r || 'value' in r).toBe(false);
       const out = new TestOut();
-      expect(renderSelectedRecordBytes(r, loc, out, 128)).toBe(true);
-      expect(out.text()).toContain(`  path: "${(completeRecord(r) as NodeData).path}"\n`);
+      expect(renderSelectedRecordBytes(r, loc, out, 128, 'little')).toBe(true);
+      expect(out.text()).toContain(`  path: "${(completeRecord(r, loc, 'little') as NodeData).path}"\n`);
     });
     expect(spans).toBeGreaterThan(25);
     expect(rendererSource(LAYOUTS.NODE_DATA, true)).toContain('putEscBytes(o, dv, p, r.source, r.pathStart, r.pathEnd)');
+    expect(rendererSource(LAYOUTS.NODE_DATA, true)).toContain('(r.pathStart - (r.permCount * 4))');
+    expect(rendererSource(LAYOUTS.NODE_DATA, true)).toContain('(r.pathEnd + 1 + 0)');
   });
 
   it('is generated for every layout from its declaration', () => {

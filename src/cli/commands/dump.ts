@@ -165,8 +165,8 @@ export const dumpCommand: CommandModule<object, Args> = {
               total++;
               // The byte renderer writes the block (blank line included) or, for what it does
               // not cover, nothing: then the general renderer shows the record, made whole.
-              if (renderSelectedRecordBytes(r, loc, out, maxBytes)) return;
-              const whole = completeRecord(r);
+              if (renderSelectedRecordBytes(r, loc, out, maxBytes, order)) return;
+              const whole = completeRecord(r, loc, order);
               show(whole, loc, encodedRecord(whole, loc, order));
             }
             : fast
