@@ -3,10 +3,15 @@
 // afterwards cost about 3 s for 1.25 million records (issue 6). Here, for each record layout
 // in wire/layout.ts, a renderer is generated once (with `new Function`, as fast-decode.ts
 // generates decoders) that writes the record's block into BlockWriter's buffer: the constant
-// text (field names, separators) pre-encoded once as bytes, integers formatted as digits in
-// place, paths and values copied with the escape scan, meanings taken from the tables the
-// general renderer uses (record.ts). There is no second list of fields: the generated code
-// walks the layout declaration.
+// text (field names, separators) as stores of immediate words, integers formatted as digits
+// in place, strings and values copied with the escape scan, meanings taken from the tables the
+// general renderer uses (record.ts), and a line whose value repeats from record to record
+// (a committed node's conn-id, tx-id and access; its permissions) copied whole. There is no
+// second list of fields: the generated code walks the layout declaration.
+//
+// Two forms per layout: one over a whole model record (renderRecordBytes), and one over a record
+// the reader built in part (DUMP_SELECTION, renderSelectedRecordBytes): strings as spans of the
+// input chunk, arrays and bytes read from the chunk at positions that follow from the layout.
 //
 // The text is ASCII by construction (every other byte is escaped), so bytes and latin1 chars
 // are the same. It prints exactly what renderRecord prints without colour; what it does not
@@ -31,7 +36,12 @@ export type RecordBytesRenderer = (r: XsRecord, loc: RecordLocation, out: ByteOu
 // ---------------------------------------------------------------------------------------------
 // Byte primitives (plain functions the generated code calls; TurboFan inlines them)
 
-const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+/** Text (ASCII, or one char per byte) as bytes. */
+function enc(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
 
 /** Copies a short piece of pre-encoded text (a loop: TypedArray#set costs more below ~50 bytes). */
 function putBytes(o: Uint8Array, p: number, c: Uint8Array): number {
