@@ -186,9 +186,11 @@ export const dumpCommand: CommandModule<object, Args> = {
             if (argv.json) out.line(JSON.stringify({ trailingBytes: count }));
             else out.line(color.yellow(`\n${count} bytes after the END record (kept, not decoded)`));
           },
-          // Without a filter (which looks at paths), the bulk records come with their strings
-          // as spans of the input for the byte renderer (see DUMP_SELECTION).
-        }, fast && !filter ? { select: DUMP_SELECTION } : undefined);
+          // Nothing of a record, its location or its chunk is kept past its onRecord call: one
+          // location object and one read buffer serve the whole input. Without a filter (which
+          // looks at paths), the bulk records come with their strings as spans of the input, for
+          // the byte renderer (see DUMP_SELECTION).
+        }, { reuseLocation: true, chunksReused: true, select: fast && !filter ? DUMP_SELECTION : undefined });
         if (!argv.json) out.line(`\n${total} records${filter ? `, ${shown} shown` : ''}`);
       } finally {
         out.flush();
