@@ -58,12 +58,19 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 
 /**
  * The records as dump reads them without a filter: through the StreamReader with
- * DUMP_SELECTION (strings as spans of the chunk), in chunks of `chunk` bytes; each record is
- * handed to `visit` during its onRecord call (its spans are valid only then).
+ * DUMP_SELECTION (strings as spans of the chunk), in chunks of `chunk` bytes read into one
+ * reused buffer, one location object for all; each record is handed to `visit` during its
+ * onRecord call (its spans and location are valid only then).
  */
 function readSelected(bytes: Uint8Array, chunk: number, visit: (r: XsRecord, loc: RecordLocation) => void): void {
-  const reader = new StreamReader({ onRecord: (r, loc) => visit(r, loc) }, { select: DUMP_SELECTION });
-  for (let at = 0; at < bytes.length; at += chunk) reader.push(Buffer.from(bytes.subarray(at, at + chunk)));
+  const reader = new StreamReader({ onRecord: (r, loc) => visit(r, loc) }, { select: DUMP_SELECTION, reuseLocation: true, chunksReused: true });
+  const one = Buffer.alloc(chunk);
+  for (let at = 0; at < bytes.length; at += chunk) {
+    const n = Math.min(chunk, bytes.length - at);
+    one.set(bytes.subarray(at, at + n));
+    reader.push(one.subarray(0, n));
+    one.fill(0x5a); // what the next read would leave there
+  }
   reader.end();
 }
 
