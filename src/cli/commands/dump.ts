@@ -1,19 +1,19 @@
 import type { Argv, CommandModule } from 'yargs';
-import { recordToJson } from '../../model/json.js';
-import { BinaryWriter } from '../../wire/writer.js';
 import { writeRecord } from '../../model/encode.js';
+import { recordToJson } from '../../model/json.js';
 import type { RecordLocation, StreamHeader, XsRecord } from '../../model/types.js';
-import { palette, useColor } from '../color.js';
 import { DecodeError } from '../../wire/errors.js';
+import { BinaryWriter } from '../../wire/writer.js';
+import { palette, useColor } from '../color.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
 import { BlockWriter, writeOutput } from '../output.js';
-import type { HtmlReportOptions } from '../render/html-report.js';
-import { completeRecord, DUMP_SELECTION, renderRecordBytes, renderSelectedRecordBytes } from '../render/dump-bytes.js';
-import { renderRecord } from '../render/record.js';
 import { parsePlainArgs } from '../plain-args.js';
+import { completeRecord, DUMP_SELECTION, renderRecordBytes, renderSelectedRecordBytes } from '../render/dump-bytes.js';
+import type { HtmlReportOptions } from '../render/html-report.js';
 import { headerLine } from '../render/names.js';
+import { renderRecord } from '../render/record.js';
 import { runCommand } from '../run.js';
 import { streamInput } from '../stream-input.js';
 
@@ -92,7 +92,6 @@ function encodedRecord(r: XsRecord, loc: RecordLocation, order: StreamHeader['by
   if (bytes.length !== loc.wireLen) throw new Error(`record #${loc.index} encodes to ${bytes.length} bytes, not the ${loc.wireLen} read`);
   return bytes;
 }
-
 
 export const dumpCommand: CommandModule<object, Args> = {
   command: 'dump [file]',
