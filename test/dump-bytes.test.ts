@@ -199,6 +199,19 @@ describe('dump byte renderer = general renderer', () => {
     expect([...all.handedBack.keys()]).toEqual([]);
   });
 
+  it('numbers the header line right however the index and offset move (carries, jumps, going back)', () => {
+    const end: XsRecord = { type: 'END' };
+    const out = new TestOut();
+    const values = [0, 1, 9, 10, 15, 16, 99, 100, 255, 256, 4095, 4096, 65535, 65536, 65536 + 65535, 999999, 1000000, 5, 2 ** 32 - 1, 2 ** 32 + 8, 2 ** 45, 7];
+    for (const v of values) {
+      for (const w of [v, v + 8, v + 0x1000, v + 0xfff8]) {
+        const loc: RecordLocation = { index: w, offset: w, typeCode: 0, len: 0, wireLen: 8 };
+        expect(renderRecordBytes(end, loc, out.reset(), 128)).toBe(true);
+        expect(out.text()).toBe(`\n#${w} @${w} (0x${w.toString(16)}) END len 0\n`);
+      }
+    }
+  });
+
   it('hands back a record larger than the output buffer, writing nothing', () => {
     const bytes = readFileSync(`${CAPTURES}head-v2-basic.bin`);
     const { stream, locations } = decodeStreamDetailed(bytes);
