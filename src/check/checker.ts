@@ -14,6 +14,7 @@ import {
   featureNames,
   isKnownQuotaName,
   reservedDomidName,
+  RECORD_HEADER_SIZE,
   roundUp8,
 } from '../wire/constants.js';
 import { writeBody } from '../wire/encode-body.js';
@@ -33,7 +34,8 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
-import { CommittedPaths, PATH_DUPLICATE, PATH_PARENT_MISSING } from './path-set.js';
+import { NODE } from './node-layout.js';
+import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
 import { ruleDef } from './rules.js';
 import type { CheckReport, Finding, TargetLoss, TargetName } from './types.js';
@@ -83,7 +85,16 @@ interface PendingDomain {
 
 export interface CheckerOptions {
   target?: TargetName;
+  /**
+   * Size of the input in bytes, when known: room for as many committed paths as it can hold is
+   * made at once, so that the path set never grows (growing leaves old arrays behind until a
+   * full collection). Room no node uses costs address space only.
+   */
+  inputSize?: number;
 }
+
+/** The fewest bytes a NODE_DATA takes on the wire (no permission, path "/"). */
+const NODE_WIRE_MIN = RECORD_HEADER_SIZE + roundUp8(NODE.perms + 2);
 
 function allZero(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
@@ -195,13 +206,14 @@ export class StreamChecker {
   private readonly ringLater = new Map<number, number>();
   private readonly watches = new Set<string>();
   private readonly transactions = new Set<string>();
-  private readonly committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX);
+  private readonly committed: CommittedPaths;
   private readonly domains = new Map<number, number>();
   private readonly pendingDomains: PendingDomain[] = [];
   private readonly globals = new Map<string, number>();
 
   constructor(readonly header: StreamHeader, opts: CheckerOptions = {}) {
     this.profile = opts.target ? PROFILES[opts.target] : undefined;
+    this.committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX, opts.inputSize ? Math.ceil(opts.inputSize / NODE_WIRE_MIN) : undefined);
     this.checkHeader();
   }
 
@@ -560,6 +572,42 @@ export class StreamChecker {
     return r.connId === 0 ? {} : this.connWho(r.connId);
   }
 
+  /**
+   * The fast path for the bulk of a stream: the NODE_DATA record at `buf[offset, ...)` (its
+   * envelope; the whole record lies in `buf`, and `view` covers `buf` from its first byte) is
+   * checked from its bytes, as record `index`. When it is a canonical committed node (framing as
+   * the encoder writes it) about which no rule has anything to say, this remembers what the
+   * rules need (its path, its owner) and returns true, with no object made. Else it changes
+   * nothing the rules read and returns false: the caller decodes the record and visits it,
+   * which reports what is wrong. Findings are the same either way (test/check-reader.test.ts).
+   */
+  visitNodeBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    if (view.getUint32(b + NODE.connId, little) !== 0 || view.getUint32(b + NODE.txId, little) !== 0 || view.getUint16(b + NODE.access, little) !== 0) return false;
+    const permCount = view.getUint16(b + NODE.permCount, little);
+    const pathLen = view.getUint16(b + NODE.pathLen, little);
+    const perms = b + NODE.perms;
+    const path = perms + permCount * NODE.permSize;
+    const bodyEnd = path + pathLen + view.getUint16(b + NODE.valueLen, little);
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    // len as the encoder writes it (the body rounded up to 8), zero padding, the path's NUL.
+    if (permCount === 0 || pathLen < 2 || wireEnd !== b + ((bodyEnd - b + 7) & ~7) || buf[path + pathLen - 1] !== 0) return false;
+    for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    for (let i = 0, p = perms; i < permCount; i++, p += NODE.permSize) {
+      const letter = buf[p + NODE.permLetter];
+      if (letter !== 0x6e && letter !== 0x72 && letter !== 0x77 && letter !== 0x62) return false; // n r w b
+      if ((buf[p + NODE.permFlags]! & ~PERM_FLAG_STALE) !== 0) return false;
+    }
+    const owner = view.getUint16(perms + NODE.permDomid, little);
+    if ((buf[perms + NODE.permFlags]! & PERM_FLAG_STALE) !== 0 || owner === DOMID.ANY || owner === DOMID.INVALID) return false;
+    if (this.endAt !== undefined) return false;
+    if (this.committed.commitClean(buf, path, path + pathLen - 1) !== PATH_NEW) return false;
+    this.noteOwner(owner, index);
+    this.index = index + 1;
+    this.lastType = 'NODE_DATA';
+    return true;
+  }
+
   // The no-finding path of checkNode allocates nothing: places, descriptions and `who` are
   // made only for a finding.
   private checkNode(r: NodeData, index: number, loc: RecordLocation | undefined): void {
@@ -567,9 +615,8 @@ export class StreamChecker {
     const path = r.path;
     const absolute = path.charCodeAt(0) === SLASH;
     let pathHasNul = false;
-    // A committed path in a tree-order stream is known clean from its last component (probe);
-    // else one regular expression; else the full rules, which name what is wrong.
-    const clean = absolute && ((committed && this.committed.probe(path)) || (path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path)));
+    // A clean path by one regular expression; else the full rules, which name what is wrong.
+    const clean = absolute && path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path);
     if (!clean && !pathClean(path)) {
       const who = this.nodeWho(r);
       const place = recordPlace(index, r, loc);
@@ -612,7 +659,7 @@ export class StreamChecker {
       if (r.access !== 0) this.find('nodes.access-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
       if (r.txId !== 0) this.find('nodes.txid-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
       if (absolute && !pathHasNul) {
-        const seen = this.committed.commit(path, clean);
+        const seen = this.committed.commit(path);
         if (seen === PATH_DUPLICATE) {
           this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
         } else if (seen === PATH_PARENT_MISSING) {

@@ -6,6 +6,7 @@ import { StreamChecker } from './checker.js';
 import type { CheckFn, CheckOptions, CheckReport, TargetLoss, TargetName } from './types.js';
 
 export { StreamChecker, type CheckerOptions } from './checker.js';
+export { CheckReader, type CheckedStream } from './check-reader.js';
 export { RULES, RULE_LIST, ruleDef, type RuleDef } from './rules.js';
 export { PROFILES, type ReaderProfile, type WatchExtHandling } from './profiles.js';
 export * from './types.js';
