@@ -75,7 +75,9 @@ export class CheckReader {
     const win = this.win;
     if (this.end + (win.length >> 2) > win.length) {
       // Move what is left (the start of a record) to the front; grow for a record that is
-      // larger than half the window.
+      // larger than half the window. (The checker keeps reading the last path it was given
+      // where it lies, unless told.)
+      this.checker?.detachInput();
       const left = this.end - this.start;
       const next = left > win.length >> 1 ? Buffer.allocUnsafe(win.length * 2) : win;
       win.copy(next, 0, this.start, this.end);

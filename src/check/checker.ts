@@ -580,6 +580,7 @@ export class StreamChecker {
    * rules need (its path, its owner) and returns true, with no object made. Else it changes
    * nothing the rules read and returns false: the caller decodes the record and visits it,
    * which reports what is wrong. Findings are the same either way (test/check-reader.test.ts).
+   * `buf` must not change until the next call, or detachInput().
    */
   visitNodeBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
     const b = offset + RECORD_HEADER_SIZE;
@@ -601,11 +602,19 @@ export class StreamChecker {
     const owner = view.getUint16(perms + NODE.permDomid, little);
     if ((buf[perms + NODE.permFlags]! & PERM_FLAG_STALE) !== 0 || owner === DOMID.ANY || owner === DOMID.INVALID) return false;
     if (this.endAt !== undefined) return false;
-    if (this.committed.commitClean(buf, path, path + pathLen - 1) !== PATH_NEW) return false;
+    if (this.committed.commitClean(buf, view, path, path + pathLen - 1) !== PATH_NEW) return false;
     this.noteOwner(owner, index);
     this.index = index + 1;
     this.lastType = 'NODE_DATA';
     return true;
+  }
+
+  /**
+   * The bytes last given to visitNodeBytes() are about to change (the caller reuses its buffer):
+   * the checker reads them again at the next node unless told so.
+   */
+  detachInput(): void {
+    this.committed.detach();
   }
 
   // The no-finding path of checkNode allocates nothing: places, descriptions and `who` are

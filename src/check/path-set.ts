@@ -16,9 +16,11 @@
 // paths with the same components.
 //
 // Streams list nodes in tree order: a path is nearly always a child of the previous one, or of
-// one of its ancestors (a sibling, or moving back up). The set keeps the bytes of the previous
-// path and the nodes along it, so a path's parent is found by comparing the bytes before its
-// last '/' with the previous path's, and only its last component is read (hashed and checked).
+// one of its ancestors (a sibling, or moving back up). The set keeps the nodes along the previous
+// path, and where that path's bytes lie (in the caller's buffer, not copied: the caller says
+// when that buffer is about to change, see detach()), so a path's parent is found by comparing
+// the bytes before its last '/' with the previous path's, four at a time, and only its last
+// component is read byte by byte (hashed and checked).
 // A node's children are a list (nodes made one after the other lie side by side in the arrays,
 // so the list stays in cache); a node with many children also gets a Map from component to
 // child. There is no table over all nodes: a lookup in one would miss the processor's cache for
@@ -72,17 +74,23 @@ export class CommittedPaths {
   /** Component -> child, for nodes with more than LIST_MAX children. */
   private readonly wide = new Map<number, Map<number, number>>();
   /**
-   * The previous path: its bytes in `cur`; stack[d] is the node of its first d components (the
-   * root at 0, the path's own node at `depth`), dirEnd[d] where that node's path ends in `cur`
-   * (0 for the root) and dirClean[d] whether that path is clean (the root counts as clean).
+   * The previous path: its bytes at prev[prevAt...] (`prevView` a view of `prev` from its first
+   * byte); stack[d] is the node of its first d components (the root at 0, the path's own node
+   * at `depth`), dirEnd[d] where that node's path ends (0 for the root, relative to prevAt) and
+   * dirClean[d] whether that path is clean (the root counts as clean).
    */
-  private cur = new Uint8Array(256);
+  private prev: Uint8Array = new Uint8Array(0);
+  private prevView: DataView = new DataView(this.prev.buffer);
+  private prevAt = 0;
+  /** Where detach() keeps the previous path. */
+  private own = new Uint8Array(256);
   private stack = new Int32Array(64);
   private dirEnd = new Int32Array(64);
   private dirClean = new Uint8Array(64);
   private depth = 0;
-  /** A string path written as bytes (see the module comment). */
-  private scratch = new Uint8Array(256);
+  /** String paths written as bytes (see the module comment): two, the previous path may lie in one. */
+  private scratch = [new Uint8Array(256), new Uint8Array(256)];
+  private scratchView = [new DataView(this.scratch[0]!.buffer), new DataView(this.scratch[1]!.buffer)];
 
   /**
    * `accepted`: by byte, 1 for those a component of a clean path may hold (never NUL or '/');
@@ -104,8 +112,8 @@ export class CommittedPaths {
 
   /** True when `path` (which starts with '/') is clean. Changes nothing. */
   probe(path: string): boolean {
-    const n = this.encode(path);
-    return this.isClean(this.scratch, 0, n);
+    const i = this.encode(path);
+    return this.isClean(this.scratch[i]!, 0, this.encoded);
   }
 
   /**
@@ -115,26 +123,51 @@ export class CommittedPaths {
    */
   commit(path: string, clean?: boolean): number {
     void clean;
-    const n = this.encode(path);
-    return this.run(this.scratch, 0, n, false);
+    const i = this.encode(path);
+    return this.run(this.scratch[i]!, this.scratchView[i]!, 0, this.encoded, false);
   }
 
   /**
-   * The checker's fast path: the path `buf[start, end)` (bytes as read, without the NUL) when
-   * it is clean and new and its parent is committed (or "/"): commits it and returns PATH_NEW.
-   * Otherwise commits nothing (it may make uncommitted nodes on the way) and returns
-   * PATH_NOT_CLEAN, PATH_DUPLICATE or PATH_PARENT_MISSING, for the caller to take the full path.
+   * The checker's fast path: the path `buf[start, end)` (bytes as read, without the NUL; `view`
+   * a view of `buf` from its first byte) when it is clean and new and its parent is committed
+   * (or "/"): commits it and returns PATH_NEW. Otherwise commits nothing (it may make
+   * uncommitted nodes on the way) and returns PATH_NOT_CLEAN, PATH_DUPLICATE or
+   * PATH_PARENT_MISSING, for the caller to take the full path. The set reads `buf` again at the
+   * next call: the caller must call detach() before it changes those bytes.
    */
-  commitClean(buf: Uint8Array, start: number, end: number): number {
+  commitClean(buf: Uint8Array, view: DataView, start: number, end: number): number {
     if (end <= start || buf[start] !== SLASH) return PATH_NOT_CLEAN;
-    return this.run(buf, start, end, true);
+    return this.run(buf, view, start, end, true);
   }
 
-  /** Writes `path` into `scratch`; returns its length in bytes. */
+  /** The buffer last given to commitClean() is about to change: keep a copy of what the set needs. */
+  detach(): void {
+    const n = this.dirEnd[this.depth]!;
+    if (this.prev === this.own) return;
+    if (this.own.length < n) this.own = new Uint8Array(2 * n);
+    const own = this.own;
+    for (let k = 0; k < n; k++) own[k] = this.prev[this.prevAt + k]!;
+    this.setPrev(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0);
+  }
+
+  private setPrev(buf: Uint8Array, view: DataView, at: number): void {
+    this.prev = buf;
+    this.prevView = view;
+    this.prevAt = at;
+  }
+
+  /** Bytes written by the last encode(). */
+  private encoded = 0;
+
+  /** Writes `path` into a scratch buffer not holding the previous path; returns which. */
   private encode(path: string): number {
     const n = path.length;
-    if (this.scratch.length < 5 * n) this.scratch = new Uint8Array(5 * n + 64);
-    const out = this.scratch;
+    const i = this.prev === this.scratch[0] ? 1 : 0;
+    if (this.scratch[i]!.length < 5 * n) {
+      this.scratch[i] = new Uint8Array(5 * n + 64);
+      this.scratchView[i] = new DataView(this.scratch[i]!.buffer);
+    }
+    const out = this.scratch[i]!;
     let j = 0;
     for (let i = 0; i < n; i++) {
       const c = path.charCodeAt(i);
@@ -148,7 +181,8 @@ export class CommittedPaths {
         j += 5;
       }
     }
-    return j;
+    this.encoded = j;
+    return i;
   }
 
   /** Whether buf[s, e) is a clean path, by its definition. */
@@ -171,7 +205,7 @@ export class CommittedPaths {
   }
 
   /** Commit (or, `onlyClean`, commitClean) the path buf[s, e), which starts with '/'. */
-  private run(buf: Uint8Array, s: number, e: number, onlyClean: boolean): number {
+  private run(buf: Uint8Array, view: DataView, s: number, e: number, onlyClean: boolean): number {
     const n = e - s;
     const accepted = this.accepted;
     // The last component, from the end back to the last '/': its bytes checked and hashed.
@@ -192,8 +226,8 @@ export class CommittedPaths {
     const dirEnd = this.dirEnd;
     let d = this.depth;
     while (dirEnd[d]! > last) d--;
-    if (dirEnd[d] !== last || !this.samePrefix(buf, s, last)) d = -1;
-    if (d < 0) d = this.walk(buf, s, last);
+    if (dirEnd[d] !== last || !this.samePrefix(buf, view, s, last)) d = -1;
+    if (d < 0) d = this.walk(buf, view, s, last);
     const clean = leafClean && this.dirClean[d] === 1;
     if (onlyClean && !clean) return PATH_NOT_CLEAN;
 
@@ -201,9 +235,7 @@ export class CommittedPaths {
     const node = this.child(parent, this.intern(buf, s + last + 1, e, h));
     // The previous path becomes this one.
     if (d + 2 > this.stack.length) this.growStack();
-    if (n > this.cur.length) this.cur = grown(this.cur, 2 * n);
-    const cur = this.cur;
-    for (let k = last; k < n; k++) cur[k] = buf[s + k]!;
+    this.setPrev(buf, view, s);
     const depth = d + 1;
     this.stack[depth] = node;
     this.dirEnd[depth] = n;
@@ -222,10 +254,15 @@ export class CommittedPaths {
   }
 
   /** Whether buf[s, s + len) equals the first `len` bytes of the previous path. */
-  private samePrefix(buf: Uint8Array, s: number, len: number): boolean {
-    const cur = this.cur;
-    // (Backwards: a path that is not a sibling of the previous one most often differs late.)
-    for (let k = len - 1; k >= 0; k--) if (cur[k] !== buf[s + k]) return false;
+  private samePrefix(buf: Uint8Array, view: DataView, s: number, len: number): boolean {
+    const prev = this.prev;
+    const pv = this.prevView;
+    const at = this.prevAt;
+    // Four bytes at a time, backwards (a path that is not a sibling of the previous one most
+    // often differs late); then the first len % 4.
+    let k = len;
+    for (; k >= 4; k -= 4) if (pv.getInt32(at + k - 4, true) !== view.getInt32(s + k - 4, true)) return false;
+    for (; k > 0; k--) if (prev[at + k - 1] !== buf[s + k - 1]) return false;
     return true;
   }
 
@@ -235,15 +272,16 @@ export class CommittedPaths {
    * and returns the depth of its parent, which becomes the previous path (the caller then
    * moves on to the path itself).
    */
-  private walk(buf: Uint8Array, s: number, last: number): number {
+  private walk(buf: Uint8Array, view: DataView, s: number, last: number): number {
     const stack = this.stack;
     const dirEnd = this.dirEnd;
-    const cur = this.cur;
+    const prev = this.prev;
+    const at = this.prevAt;
     // The bytes it shares with the previous path, then the deepest directory among them that
     // ends at a component boundary of this path.
     const lim = Math.min(dirEnd[this.depth]!, last);
     let k = 0;
-    while (k < lim && cur[k] === buf[s + k]) k++;
+    while (k < lim && prev[at + k] === buf[s + k]) k++;
     let d = this.depth;
     while (d > 0 && !(dirEnd[d]! <= k && buf[s + dirEnd[d]!] === SLASH)) d--;
     let start = dirEnd[d]! + 1;
@@ -267,11 +305,9 @@ export class CommittedPaths {
       this.dirClean[d] = clean;
       start = end + 1;
     }
+    // This path's directory is the previous path now (the caller moves on to the path).
+    this.setPrev(buf, view, s);
     this.depth = d;
-    // The bytes of `cur` up to `last` become this path's (the caller writes the rest).
-    if (last > this.cur.length) this.cur = grown(this.cur, 2 * last);
-    const c = this.cur;
-    for (let j = k; j < last; j++) c[j] = buf[s + j]!;
     return d;
   }
 
