@@ -1,9 +1,9 @@
-// CheckReader (what `xsmig check` runs: a NODE_DATA checked from its bytes when it is a canonical
-// committed node, everything else decoded) against the plain way it replaces: every record
+// CheckReader (what `xsmig check` runs: a NODE_DATA or WATCH_DATA checked from its bytes when it
+// is canonical and no rule has anything to say, everything else decoded) against the plain way it replaces: every record
 // decoded by the StreamReader and handed to StreamChecker.visit. Same findings (rule, message,
 // place), same losses for every target, same record and trailing counts, same DecodeError, on the
-// captures, the golden vectors, generated streams, node-heavy streams built to hit every branch
-// of the fast path, and hostile mutations of all of them; the input cut into chunks at random
+// captures, the golden vectors, generated streams, streams of nodes and watches built to hit
+// every branch of the fast paths, and hostile mutations of all of them; the input cut into chunks at random
 // places and read through a small window (so that it is moved and grown).
 
 import * as fc from 'fast-check';
@@ -16,7 +16,7 @@ import { StreamReader } from '../src/model/stream-reader.js';
 import type { StreamHeader } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
-import { cstr, end, globalData, header, node, ring, stream, transaction, u16, type Bytes, type Perm } from './helpers/assemble.js';
+import { cstr, end, globalData, header, node, record, ring, stream, T, transaction, u16, u32, watch, type Bytes, type Perm } from './helpers/assemble.js';
 import { captureSeeds, mutate, seedCorpus } from './helpers/hostile.js';
 
 type Outcome = { error: string } | { header: StreamHeader; records: number; trailing: number; findings: unknown; losses: unknown; ok: boolean };
@@ -140,16 +140,47 @@ function nodeBytes(n: { path: string; perms: Perm[]; value: Uint8Array; odd: str
   }
 }
 
+/** Watches: known and unknown connections, repeats, relative and odd paths, odd framing. */
+const watchArb = fc.record({
+  connId: fc.constantFrom(1, 1, 2, 9),
+  wpath: fc.oneof(pathArb, fc.constantFrom('@releaseDomain', 'device', 'a//b', 'a/', '', 'x\0y')),
+  token: fc.constantFrom('t', '', 'tok\0en', 'T1', '\u00ff'),
+  odd: fc.oneof({ weight: 8, arbitrary: fc.constant('none') }, { weight: 1, arbitrary: fc.constantFrom('len', 'padding', 'unterminated', 'short') }),
+});
+
+function watchBytes(w: { connId: number; wpath: string; token: string; odd: string }): Bytes {
+  const p = cstr(w.wpath);
+  const t = cstr(w.token);
+  const body = [...u32(w.connId), ...u16(p.length), ...u16(t.length), ...p, ...t];
+  const pad = new Array<number>(Math.ceil(body.length / 8) * 8 - body.length).fill(0);
+  switch (w.odd) {
+    case 'len':
+      return record(T.WATCH_DATA, body, { len: body.length + pad.length + 8, tail: [...pad, 0, 0, 0, 0, 0, 0, 0, 0] });
+    case 'padding':
+      return record(T.WATCH_DATA, body, { len: body.length + pad.length + 8, tail: [...pad, 0, 0, 0, 7, 0, 0, 0, 0] });
+    case 'unterminated':
+      return watch(w.connId, p, t.slice(0, -1));
+    case 'short':
+      return record(T.WATCH_DATA, body.slice(0, 6), { len: 6 });
+    default:
+      return watch(w.connId, w.wpath, w.token);
+  }
+}
+
 const nodeStreamArb = fc.record({
   version: fc.constantFrom(1, 2),
   withTx: fc.boolean(),
   nodes: fc.array(nodeArb, { maxLength: 40 }),
+  watches: fc.array(watchArb, { maxLength: 8 }),
   tree: fc.boolean(),
 });
 
-function nodeStream(s: { version: number; withTx: boolean; nodes: { path: string; perms: Perm[]; value: Uint8Array; odd: string }[]; tree: boolean }): Uint8Array {
-  const parts: Bytes[] = [header(s.version), globalData()];
-  if (s.withTx) parts.push(ring(1, 1), transaction(1, 1));
+type NodeStream = { version: number; withTx: boolean; nodes: { path: string; perms: Perm[]; value: Uint8Array; odd: string }[]; watches?: { connId: number; wpath: string; token: string; odd: string }[]; tree: boolean };
+
+function nodeStream(s: NodeStream): Uint8Array {
+  const parts: Bytes[] = [header(s.version), globalData(), ring(1, 1)];
+  parts.push(...(s.watches ?? []).map(watchBytes));
+  if (s.withTx) parts.push(transaction(1, 1));
   // `tree`: a tree-order prefix first (root, then every ancestor before its children), as
   // streams really are; the random nodes follow.
   if (s.tree) {
@@ -208,7 +239,7 @@ describe('CheckReader: findings equal to decoding every record and visiting it',
     );
   });
 
-  it('node-heavy streams: clean and odd paths, permissions, framing, out of order', () => {
+  it('node-heavy streams with watches: clean and odd paths, permissions, framing, out of order', () => {
     fc.assert(
       fc.property(nodeStreamArb, fc.nat(), fc.constantFrom(undefined, 'xen-4.22' as const), (s, seed, target) => {
         same(nodeStream(s), seed, 'nodes', target);
@@ -230,7 +261,7 @@ describe('CheckReader: findings equal to decoding every record and visiting it',
   });
 
   it('a stream that ends between records, inside a record and inside the header: the same DecodeError', () => {
-    const bytes = nodeStream({ version: 2, withTx: false, nodes: [], tree: true });
+    const bytes = nodeStream({ version: 2, withTx: false, nodes: [], watches: [{ connId: 1, wpath: '/a', token: 't', odd: 'none' }], tree: true });
     for (let cut = 0; cut < bytes.length; cut++) same(bytes.subarray(0, cut), cut, `cut at ${cut}`);
   });
 

@@ -11,7 +11,7 @@
 // so that reading allocates nothing per chunk; the window grows only for a record larger than
 // itself.
 
-import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType, roundUp8 } from '../wire/constants.js';
+import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType } from '../wire/constants.js';
 import { DecodeError } from '../wire/errors.js';
 import { decodeHeader } from '../model/decode.js';
 import { decodeRecordFast } from '../model/fast-decode.js';
@@ -29,6 +29,7 @@ export interface CheckedStream {
 }
 
 const NODE_DATA = RecordType.NODE_DATA;
+const WATCH_DATA = RecordType.WATCH_DATA;
 const END = RecordType.END;
 
 export class CheckReader {
@@ -131,12 +132,13 @@ export class CheckReader {
       let wire = -1; // (envelope, body and padding, as `len` declares them)
       if (p + RECORD_HEADER_SIZE <= n) {
         type = view.getUint32(p, little);
-        wire = RECORD_HEADER_SIZE + roundUp8(view.getUint32(p + 4, little));
+        const len = view.getUint32(p + 4, little);
+        wire = RECORD_HEADER_SIZE + len + ((8 - (len & 7)) & 7); // (len rounded up to 8, exactly for any u32)
       }
       // A record whose declared size runs past the window may still be whole (Xen 4.22's
       // short header overstates len): wait for more input rather than guess.
       if (!final && (wire < 0 || p + wire > n)) break;
-      if (type === NODE_DATA && p + wire <= n && checker.visitNodeBytes(buf, view, p, index, little)) {
+      if (p + wire <= n && (type === NODE_DATA ? checker.visitNodeBytes(buf, view, p, index, little) : type === WATCH_DATA && checker.visitWatchBytes(buf, view, p, index, little))) {
         p += wire;
         index++;
         continue;

@@ -34,7 +34,8 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
-import { NODE } from './node-layout.js';
+import { NODE, WATCH } from './byte-layouts.js';
+import { ByteSet } from './byte-set.js';
 import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
 import { ruleDef } from './rules.js';
@@ -204,7 +205,10 @@ export class StreamChecker {
   private readonly ownerFirstTable = new Float64Array(DOMID_TABLE);
   private readonly ownerFirstMap = new Map<number, number>();
   private readonly ringLater = new Map<number, number>();
-  private readonly watches = new Set<string>();
+  /** Every watch so far, as the bytes of watchKey(). */
+  private readonly watches = new ByteSet();
+  private keyBuf = new Uint8Array(256);
+  private keyView = new DataView(this.keyBuf.buffer);
   private readonly transactions = new Set<string>();
   private readonly committed: CommittedPaths;
   private readonly domains = new Map<number, number>();
@@ -448,9 +452,9 @@ export class StreamChecker {
     if (!known) {
       this.find('refs.watch-conn-unknown', place, `${watchDesc(r)} belongs to conn-id ${r.connId}, which no earlier CONNECTION_DATA declares`, who);
     }
-    const key = `${r.connId}\0${r.wpath}\0${r.token}`;
-    if (this.watches.has(key)) this.find('refs.watch-duplicate', place, `${watchDesc(r)} of conn-id ${r.connId} appears twice`, who);
-    this.watches.add(key);
+    if (this.watches.add(this.keyBuf, this.keyView, 0, this.watchKey(r.connId, r.wpath, r.token))) {
+      this.find('refs.watch-duplicate', place, `${watchDesc(r)} of conn-id ${r.connId} appears twice`, who);
+    }
     if (!r.unterminated?.includes('wpath') && r.wpath.includes('\0')) {
       this.find('strings.embedded-nul', place, `wpath ${q(r.wpath)} holds a NUL before its end`, who);
     }
@@ -584,13 +588,14 @@ export class StreamChecker {
    */
   visitNodeBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
     const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + NODE.perms) return false; // (the fixed fields must lie in the record)
     if (view.getUint32(b + NODE.connId, little) !== 0 || view.getUint32(b + NODE.txId, little) !== 0 || view.getUint16(b + NODE.access, little) !== 0) return false;
     const permCount = view.getUint16(b + NODE.permCount, little);
     const pathLen = view.getUint16(b + NODE.pathLen, little);
     const perms = b + NODE.perms;
     const path = perms + permCount * NODE.permSize;
     const bodyEnd = path + pathLen + view.getUint16(b + NODE.valueLen, little);
-    const wireEnd = b + view.getUint32(offset + 4, little);
     // len as the encoder writes it (the body rounded up to 8), zero padding, the path's NUL.
     if (permCount === 0 || pathLen < 2 || wireEnd !== b + ((bodyEnd - b + 7) & ~7) || buf[path + pathLen - 1] !== 0) return false;
     for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
@@ -607,6 +612,97 @@ export class StreamChecker {
     this.index = index + 1;
     this.lastType = 'NODE_DATA';
     return true;
+  }
+
+  /**
+   * The fast path for plain watches: the WATCH_DATA record at `buf[offset, ...)`, as
+   * visitNodeBytes() takes a node. Taken when it is canonical (framing as the encoder writes
+   * it), its connection is known, its wpath is clean and it is not a duplicate; else nothing
+   * changes and false sends the caller to decode and visit it.
+   */
+  visitWatchBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + WATCH.wpath) return false; // (the fixed fields must lie in the record)
+    const connId = view.getUint32(b + WATCH.connId, little);
+    const wpathLen = view.getUint16(b + WATCH.wpathLen, little);
+    const tokenLen = view.getUint16(b + WATCH.tokenLen, little);
+    const wpath = b + WATCH.wpath;
+    const token = wpath + wpathLen;
+    const bodyEnd = token + tokenLen;
+    if (wpathLen < 2 || tokenLen < 1 || wireEnd !== b + ((bodyEnd - b + 7) & ~7) || buf[token - 1] !== 0 || buf[bodyEnd - 1] !== 0) return false;
+    for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    if (this.endAt !== undefined || !this.conns.has(connId)) return false;
+    // wpath: what syntaxClean() accepts (no NUL, accepted characters, no "//", no "/" at the end).
+    const n = wpathLen - 1;
+    if (buf[wpath] === SLASH && n > PATH_MAX) return false;
+    let slash = false;
+    for (let i = wpath; i < wpath + n; i++) {
+      const c = buf[i]!;
+      if (c === SLASH) {
+        if (slash) return false;
+        slash = true;
+      } else {
+        if (PATH_CHAR_OK[c] === 0) return false;
+        slash = false;
+      }
+    }
+    if (slash && n > 1) return false;
+    for (let i = token; i < bodyEnd - 1; i++) if (buf[i] === 0) return false;
+    // Its key (see watchKey): kind 0, conn-id, then wpath, NUL, token as they lie in the record.
+    const len = 5 + wpathLen + tokenLen - 1;
+    const key = this.keyRoom(len);
+    key[0] = 0;
+    this.keyView.setUint32(1, connId, true);
+    for (let i = 5, j = wpath; i < len; i++, j++) key[i] = buf[j]!;
+    if (this.watches.add(key, this.keyView, 0, len)) return false; // (a duplicate: the full path reports it)
+    this.index = index + 1;
+    this.lastType = 'WATCH_DATA';
+    return true;
+  }
+
+  /** keyBuf, at least `n` bytes long. */
+  private keyRoom(n: number): Uint8Array {
+    if (this.keyBuf.length < n) {
+      this.keyBuf = new Uint8Array(2 * n);
+      this.keyView = new DataView(this.keyBuf.buffer);
+    }
+    return this.keyBuf;
+  }
+
+  /**
+   * Writes the key of a watch into keyBuf and returns its length: a watch is the same as an
+   * earlier one when conn-id and `wpath NUL token` are. Kind 0: a conn-id that is a u32 and
+   * strings of one byte per character: [0, conn-id (u32 LE), the characters]. Anything else
+   * (possible only from API callers): [1, the UTF-16 code units (LE) of conn-id in decimal,
+   * NUL, wpath, NUL, token]. No key of one kind equals one of the other.
+   */
+  private watchKey(connId: number, wpath: string, token: string): number {
+    const n = 5 + wpath.length + 1 + token.length;
+    if (connId >>> 0 === connId) {
+      const key = this.keyRoom(n);
+      key[0] = 0;
+      this.keyView.setUint32(1, connId, true);
+      let j = 5;
+      let narrow = true;
+      for (let i = 0; i < wpath.length; i++) {
+        const c = wpath.charCodeAt(i);
+        if (c > 0xff) narrow = false;
+        key[j++] = c;
+      }
+      key[j++] = 0;
+      for (let i = 0; i < token.length; i++) {
+        const c = token.charCodeAt(i);
+        if (c > 0xff) narrow = false;
+        key[j++] = c;
+      }
+      if (narrow) return j;
+    }
+    const text = `${connId}\0${wpath}\0${token}`;
+    const key = this.keyRoom(1 + 2 * text.length);
+    key[0] = 1;
+    for (let i = 0; i < text.length; i++) this.keyView.setUint16(1 + 2 * i, text.charCodeAt(i), true);
+    return 1 + 2 * text.length;
   }
 
   /**

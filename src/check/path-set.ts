@@ -56,6 +56,7 @@ function grown<T extends Int32Array | Uint8Array>(a: T, size: number): T {
 export class CommittedPaths {
   /** Interned components: bytes in `pool`, start, length and hash by number; an open-addressing table (number + 1, 0: empty) by hash. */
   private pool = new Uint8Array(1 << 14);
+  private poolView = new DataView(this.pool.buffer);
   private poolLen = 0;
   private compStart = new Int32Array(1024);
   private compLen = new Int32Array(1024);
@@ -232,7 +233,7 @@ export class CommittedPaths {
     if (onlyClean && !clean) return PATH_NOT_CLEAN;
 
     const parent = this.stack[d]!;
-    const node = this.child(parent, this.intern(buf, s + last + 1, e, h));
+    const node = this.child(parent, this.intern(buf, view, s + last + 1, e, h));
     // The previous path becomes this one.
     if (d + 2 > this.stack.length) this.growStack();
     this.setPrev(buf, view, s);
@@ -297,7 +298,7 @@ export class CommittedPaths {
         if (accepted[c] === 0) ok = 0;
         h = Math.imul(h ^ c, HASH_PRIME);
       }
-      node = this.child(node, this.intern(buf, s + start, s + end, h));
+      node = this.child(node, this.intern(buf, view, s + start, s + end, h));
       if (d + 2 > this.stack.length) this.growStack();
       const clean = this.dirClean[d]! & ok;
       this.stack[++d] = node;
@@ -319,19 +320,14 @@ export class CommittedPaths {
   }
 
   /** Number of the component buf[start, end) (hash `h`), interned if new. */
-  private intern(buf: Uint8Array, start: number, end: number, h: number): number {
+  private intern(buf: Uint8Array, view: DataView, start: number, end: number, h: number): number {
     const slots = this.compSlots;
     const mask = slots.length - 1;
     const len = end - start;
-    const pool = this.pool;
     let s = h & mask;
     for (let v = slots[s]!; v !== 0; s = (s + 1) & mask, v = slots[s]!) {
       const id = v - 1;
-      if (this.compHash[id] !== h || this.compLen[id] !== len) continue;
-      const at = this.compStart[id]! - start;
-      let i = start;
-      while (i < end && pool[at + i] === buf[i]) i++;
-      if (i === end) return id;
+      if (this.compHash[id] === h && this.compLen[id] === len && this.sameComp(this.compStart[id]!, buf, view, start, len)) return id;
     }
     const id = this.comps++;
     if (id === this.compHash.length) {
@@ -339,7 +335,10 @@ export class CommittedPaths {
       this.compStart = grown(this.compStart, id * 2);
       this.compLen = grown(this.compLen, id * 2);
     }
-    if (this.poolLen + len > this.pool.length) this.pool = grown(this.pool, 2 * (this.poolLen + len));
+    if (this.poolLen + len > this.pool.length) {
+      this.pool = grown(this.pool, 2 * (this.poolLen + len));
+      this.poolView = new DataView(this.pool.buffer);
+    }
     const p = this.pool;
     for (let i = 0; i < len; i++) p[this.poolLen + i] = buf[start + i]!;
     this.compStart[id] = this.poolLen;
@@ -358,6 +357,16 @@ export class CommittedPaths {
       this.compSlots = more;
     }
     return id;
+  }
+
+  /** Whether pool[at, at + len) equals buf[start, start + len): four bytes at a time. */
+  private sameComp(at: number, buf: Uint8Array, view: DataView, start: number, len: number): boolean {
+    const pv = this.poolView;
+    let k = 0;
+    for (; k + 4 <= len; k += 4) if (pv.getInt32(at + k, true) !== view.getInt32(start + k, true)) return false;
+    const pool = this.pool;
+    for (; k < len; k++) if (pool[at + k] !== buf[start + k]) return false;
+    return true;
   }
 
   /** The node of component `comp` under `parent`, made (not committed) if new. */

@@ -1,0 +1,102 @@
+// Where the fields of NODE_DATA and WATCH_DATA bodies lie, for the checker's fast paths, which
+// read them from the input bytes instead of decoded records. Worked out from the one
+// declaration of the layouts (wire/layout.ts), as every other reader's offsets are; a layout
+// this code does not understand (fields reordered, resized or added) is an error when the
+// module loads, not a silent misreading.
+
+import { INT_SIZE, LAYOUTS, type Field, type IntType } from '../wire/layout.js';
+
+export interface NodeLayout {
+  connId: number;
+  txId: number;
+  pathLen: number;
+  valueLen: number;
+  access: number;
+  permCount: number;
+  /** Where the permissions start, and the size of one and its fields' offsets within it. */
+  perms: number;
+  permSize: number;
+  permLetter: number;
+  permFlags: number;
+  permDomid: number;
+}
+
+export interface WatchLayout {
+  connId: number;
+  wpathLen: number;
+  tokenLen: number;
+  /** Where wpath starts; token follows it. */
+  wpath: number;
+}
+
+function fail(type: string, why: string): never {
+  throw new Error(`check: ${type} layout changed (${why}); update src/check/byte-layouts.ts`);
+}
+
+/** Offsets of the leading int fields, which must be `want` (key: type) in some order; and where they end. */
+function ints(type: string, fields: readonly Field[], want: Record<string, IntType>): { at: Record<string, number>; end: number; next: number } {
+  const at: Record<string, number> = {};
+  let off = 0;
+  let i = 0;
+  for (; i < fields.length && fields[i]!.kind === 'int'; i++) {
+    const f = fields[i] as Extract<Field, { kind: 'int' }>;
+    if (want[f.key] !== f.int) fail(type, `int field ${f.key} ${f.int}`);
+    at[f.key] = off;
+    off += INT_SIZE[f.int];
+  }
+  for (const k of Object.keys(want)) if (at[k] === undefined) fail(type, `no ${k}`);
+  return { at, end: off, next: i };
+}
+
+function expectField(type: string, f: Field | undefined, kind: Field['kind'], key: string, length?: string): void {
+  if (f?.kind !== kind || !('key' in f) || f.key !== key || (length !== undefined && (!('length' in f) || f.length !== length))) fail(type, key);
+}
+
+/** The offsets of a layout shaped as NODE_DATA is: ints, the permission array, path, value. */
+export function nodeLayout(fields: readonly Field[] = LAYOUTS.NODE_DATA.fields): NodeLayout {
+  const T = 'NODE_DATA';
+  const { at, end, next } = ints(T, fields, { connId: 'u32', txId: 'u32', pathLen: 'u16', valueLen: 'u16', access: 'u16', permCount: 'u16' });
+  let i = next;
+  const perms = fields[i++];
+  if (perms?.kind !== 'array' || perms.count !== 'permCount') fail(T, 'no permission array after the ints');
+  const want: Record<string, IntType | 'char'> = { perm: 'char', flags: 'u8', domid: 'u16' };
+  const pat: Record<string, number> = {};
+  let size = 0;
+  for (const f of perms.fields) {
+    const kind = f.kind === 'char' ? 'char' : f.kind === 'int' ? f.int : undefined;
+    if (!('key' in f) || want[f.key] !== kind) fail(T, `permission field ${'key' in f ? f.key : f.kind}`);
+    pat[f.key] = size;
+    size += kind === 'char' ? 1 : INT_SIZE[kind as IntType];
+  }
+  if (Object.keys(pat).length !== Object.keys(want).length) fail(T, 'permission fields');
+  expectField(T, fields[i++], 'cstring', 'path', 'pathLen');
+  expectField(T, fields[i++], 'bytes', 'value', 'valueLen');
+  if (i !== fields.length) fail(T, 'fields after value');
+  return {
+    connId: at.connId!,
+    txId: at.txId!,
+    pathLen: at.pathLen!,
+    valueLen: at.valueLen!,
+    access: at.access!,
+    permCount: at.permCount!,
+    perms: end,
+    permSize: size,
+    permLetter: pat.perm!,
+    permFlags: pat.flags!,
+    permDomid: pat.domid!,
+  };
+}
+
+/** The offsets of a layout shaped as WATCH_DATA is: ints, wpath, token. */
+export function watchLayout(fields: readonly Field[] = LAYOUTS.WATCH_DATA.fields): WatchLayout {
+  const T = 'WATCH_DATA';
+  const { at, end, next } = ints(T, fields, { connId: 'u32', wpathLen: 'u16', tokenLen: 'u16' });
+  let i = next;
+  expectField(T, fields[i++], 'cstring', 'wpath', 'wpathLen');
+  expectField(T, fields[i++], 'cstring', 'token', 'tokenLen');
+  if (i !== fields.length) fail(T, 'fields after token');
+  return { connId: at.connId!, wpathLen: at.wpathLen!, tokenLen: at.tokenLen!, wpath: end };
+}
+
+export const NODE = nodeLayout();
+export const WATCH = watchLayout();
