@@ -100,3 +100,83 @@ export function watchLayout(fields: readonly Field[] = LAYOUTS.WATCH_DATA.fields
 
 export const NODE = nodeLayout();
 export const WATCH = watchLayout();
+
+export interface ConnLayout {
+  connId: number;
+  connType: number;
+  fields: number;
+  /** conn-spec: ring domid and tdomid, socket pad (offsets in the body). */
+  ringDomid: number;
+  ringTdomid: number;
+  socketPad: number;
+  inDataLen: number;
+  outRespLen: number;
+  outDataLen: number;
+  /** Where in-data starts (out-data follows it). */
+  data: number;
+  /** With `fields` bit `uniqueIdBit`: zero padding to a multiple of `align`, then unique-id (`uniqueIdSize` bytes). */
+  uniqueIdBit: number;
+  align: number;
+  uniqueIdSize: number;
+}
+
+/** The offsets of a layout shaped as CONNECTION_DATA is. */
+export function connLayout(fields: readonly Field[] = LAYOUTS.CONNECTION_DATA.fields): ConnLayout {
+  const T = 'CONNECTION_DATA';
+  const head = ints(T, fields, { connId: 'u32', connType: 'u16', fields: 'u16' });
+  let i = head.next;
+  const spec = fields[i++];
+  if (spec?.kind !== 'switch' || spec.on !== 'connType' || !spec.cases[0] || !spec.cases[1]) fail(T, 'conn-spec');
+  const ring = ints(T, spec.cases[0].fields, { domid: 'u16', tdomid: 'u16', evtchn: 'u32' });
+  const socket = ints(T, spec.cases[1].fields, { socketFd: 'i32', pad: 'u32' });
+  const raw = spec.default.fields[0];
+  if (ring.end !== socket.end || spec.default.fields.length !== 1 || raw?.kind !== 'bytes' || raw.length !== ring.end) fail(T, 'conn-spec sizes');
+  const specAt = head.end;
+  const rest = fields.slice(i);
+  const lens = ints(T, rest, { inDataLen: 'u16', outRespLen: 'u16', outDataLen: 'u32' });
+  i = lens.next;
+  expectField(T, rest[i++], 'bytes', 'inData', 'inDataLen');
+  expectField(T, rest[i++], 'bytes', 'outData', 'outDataLen');
+  const opt = rest[i++];
+  if (opt?.kind !== 'optional' || opt.when.key !== 'fields' || opt.fields.length !== 2) fail(T, 'unique-id group');
+  const [align, uid] = opt.fields;
+  if (align?.kind !== 'align' || uid?.kind !== 'int' || uid.key !== 'uniqueId') fail(T, 'unique-id group fields');
+  if (i !== rest.length) fail(T, 'fields after unique-id');
+  const base = specAt + ring.end;
+  return {
+    connId: head.at.connId!,
+    connType: head.at.connType!,
+    fields: head.at.fields!,
+    ringDomid: specAt + ring.at.domid!,
+    ringTdomid: specAt + ring.at.tdomid!,
+    socketPad: specAt + socket.at.pad!,
+    inDataLen: base + lens.at.inDataLen!,
+    outRespLen: base + lens.at.outRespLen!,
+    outDataLen: base + lens.at.outDataLen!,
+    data: base + lens.end,
+    uniqueIdBit: opt.when.mask,
+    align: align.to,
+    uniqueIdSize: INT_SIZE[uid.int],
+  };
+}
+
+export interface DomainLayout {
+  domainId: number;
+  nQuota: number;
+  features: number;
+  /** Where the quota values start (the body's size when there are none). */
+  quotas: number;
+}
+
+/** The offsets of a layout shaped as DOMAIN_DATA is. */
+export function domainLayout(fields: readonly Field[] = LAYOUTS.DOMAIN_DATA.fields): DomainLayout {
+  const T = 'DOMAIN_DATA';
+  const { at, end, next } = ints(T, fields, { domainId: 'u16', nQuota: 'u16', features: 'u32' });
+  const vals = fields[next];
+  const names = fields[next + 1];
+  if (vals?.kind !== 'ints' || vals.count !== 'nQuota' || names?.kind !== 'cstrings' || names.count !== 'nQuota' || fields.length !== next + 2) fail(T, 'quotas');
+  return { domainId: at.domainId!, nQuota: at.nQuota!, features: at.features!, quotas: end };
+}
+
+export const CONN = connLayout();
+export const DOMAIN = domainLayout();

@@ -30,6 +30,8 @@ export interface CheckedStream {
 
 const NODE_DATA = RecordType.NODE_DATA;
 const WATCH_DATA = RecordType.WATCH_DATA;
+const CONNECTION_DATA = RecordType.CONNECTION_DATA;
+const DOMAIN_DATA = RecordType.DOMAIN_DATA;
 const END = RecordType.END;
 
 export class CheckReader {
@@ -109,6 +111,22 @@ export class CheckReader {
     return { header: this.header!, records: this.index, trailing: this.trailing, report: this.checker!.finish({ length: this.trailing }) };
   }
 
+  /** The checker's fast path for the record of `type` at buf[p, ...) (whole in `buf`): true if it took it. */
+  private fast(checker: StreamChecker, type: number, buf: Buffer, view: DataView, p: number, index: number, little: boolean): boolean {
+    switch (type) {
+      case NODE_DATA:
+        return checker.visitNodeBytes(buf, view, p, index, little);
+      case WATCH_DATA:
+        return checker.visitWatchBytes(buf, view, p, index, little);
+      case CONNECTION_DATA:
+        return checker.visitConnBytes(buf, view, p, index, little);
+      case DOMAIN_DATA:
+        return checker.visitDomainBytes(buf, view, p, this.base + p, index, little);
+      default:
+        return false;
+    }
+  }
+
   private drain(final: boolean): void {
     // (A view of the filled part: a record cut by the end of the input must be seen as cut.)
     const buf = this.win.subarray(0, this.end);
@@ -138,7 +156,7 @@ export class CheckReader {
       // A record whose declared size runs past the window may still be whole (Xen 4.22's
       // short header overstates len): wait for more input rather than guess.
       if (!final && (wire < 0 || p + wire > n)) break;
-      if (p + wire <= n && (type === NODE_DATA ? checker.visitNodeBytes(buf, view, p, index, little) : type === WATCH_DATA && checker.visitWatchBytes(buf, view, p, index, little))) {
+      if (p + wire <= n && this.fast(checker, type, buf, view, p, index, little)) {
         p += wire;
         index++;
         continue;

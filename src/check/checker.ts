@@ -34,7 +34,7 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
-import { NODE, WATCH } from './byte-layouts.js';
+import { CONN, DOMAIN, NODE, WATCH } from './byte-layouts.js';
 import { ByteSet } from './byte-set.js';
 import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
@@ -658,6 +658,81 @@ export class StreamChecker {
     if (this.watches.add(key, this.keyView, 0, len)) return false; // (a duplicate: the full path reports it)
     this.index = index + 1;
     this.lastType = 'WATCH_DATA';
+    return true;
+  }
+
+  /**
+   * The fast path for connections: the CONNECTION_DATA record at `buf[offset, ...)`, as
+   * visitNodeBytes() takes a node. Taken when it is canonical, its conn-id is new and non-zero,
+   * its conn-type, fields and domain ids are ones no rule objects to, and its queued output is
+   * whole messages; else nothing changes and false sends the caller to decode and visit it.
+   */
+  visitConnBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + CONN.data) return false;
+    const connId = view.getUint32(b + CONN.connId, little);
+    const connType = view.getUint16(b + CONN.connType, little);
+    const fields = view.getUint16(b + CONN.fields, little);
+    if (connId === 0 || this.conns.has(connId) || this.endAt !== undefined) return false;
+    if (connType === 0 ? fields !== 0 && fields !== CONN.uniqueIdBit : connType !== 1 || fields !== 0) return false;
+    let domid = -1;
+    if (connType === 0) {
+      domid = view.getUint16(b + CONN.ringDomid, little);
+      const tdomid = view.getUint16(b + CONN.ringTdomid, little);
+      if (domid >= DOMID_FIRST_RESERVED || (tdomid >= DOMID_FIRST_RESERVED && tdomid !== DOMID.INVALID) || this.ringByDomid.has(domid)) return false;
+    } else if (view.getUint32(b + CONN.socketPad, little) !== 0) return false;
+    const inLen = view.getUint16(b + CONN.inDataLen, little);
+    const respLen = view.getUint16(b + CONN.outRespLen, little);
+    const outLen = view.getUint32(b + CONN.outDataLen, little);
+    const out = b + CONN.data + inLen;
+    let bodyEnd = out + outLen;
+    if (respLen > outLen || bodyEnd > wireEnd) return false;
+    if (fields !== 0) {
+      const aligned = b + Math.ceil((bodyEnd - b) / CONN.align) * CONN.align;
+      if (aligned + CONN.uniqueIdSize > wireEnd) return false;
+      for (let i = bodyEnd; i < aligned; i++) if (buf[i] !== 0) return false;
+      bodyEnd = aligned + CONN.uniqueIdSize;
+    }
+    if (wireEnd !== b + ((bodyEnd - b + 7) & ~7)) return false;
+    for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    // out-data: the rest of a partly sent response, then whole messages (see outDataProblem).
+    const outEnd = out + outLen;
+    for (let pos = out + respLen; pos < outEnd; ) {
+      if (outEnd - pos < WIRE_HEADER) return false;
+      pos += WIRE_HEADER + view.getUint32(pos + 12, little);
+      if (pos > outEnd) return false;
+    }
+    this.conns.set(connId, connType === 0 ? { index, domid } : { index });
+    if (connType === 0) this.ringByDomid.set(domid, index);
+    this.index = index + 1;
+    this.lastType = 'CONNECTION_DATA';
+    return true;
+  }
+
+  /**
+   * The fast path for domains: a DOMAIN_DATA record without quotas, canonical, for a domain
+   * not seen before, with features no rule objects to (and none the target loses); `at`: the
+   * record's absolute offset. Else nothing changes and false sends the caller to decode and
+   * visit it.
+   */
+  visitDomainBytes(buf: Uint8Array, view: DataView, offset: number, at: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    if (view.getUint32(offset + 4, little) !== DOMAIN.quotas || DOMAIN.quotas % 8 !== 0) return false; // (no quotas, no padding)
+    const domainId = view.getUint16(b + DOMAIN.domainId, little);
+    const features = view.getUint32(b + DOMAIN.features, little);
+    if (view.getUint16(b + DOMAIN.nQuota, little) !== 0 || this.domains.has(domainId) || this.endAt !== undefined) return false;
+    if ((features & ~KNOWN_FEATURE_MASK) !== 0 || (features !== 0 && (this.header.version < 2 || (this.profile && !this.profile.quotaRecords)))) return false;
+    this.domains.set(domainId, index);
+    this.pendingDomains.push({
+      index,
+      place: { recordIndex: index, recordType: 'DOMAIN_DATA', offset: at },
+      domainId,
+      earlierRing: this.ringByDomid.has(domainId),
+      earlierOwner: this.ownerFirstOf(domainId) !== undefined,
+    });
+    this.index = index + 1;
+    this.lastType = 'DOMAIN_DATA';
     return true;
   }
 
