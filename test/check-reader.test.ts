@@ -16,7 +16,7 @@ import { StreamReader } from '../src/model/stream-reader.js';
 import type { StreamHeader } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
-import { cstr, end, globalData, header, node, record, ring, stream, T, transaction, u16, u32, watch, type Bytes, type Perm } from './helpers/assemble.js';
+import { connection, cstr, domain, end, globalData, header, node, record, ring, socket, stream, T, transaction, u16, u32, watch, type Bytes, type Perm } from './helpers/assemble.js';
 import { captureSeeds, mutate, seedCorpus } from './helpers/hostile.js';
 
 type Outcome = { error: string } | { header: StreamHeader; records: number; trailing: number; findings: unknown; losses: unknown; ok: boolean };
@@ -202,6 +202,65 @@ function nodeStream(s: NodeStream): Uint8Array {
   return stream(...parts);
 }
 
+/** Connections: every field the fast path reads, right and wrong. */
+const connArb = fc.record({
+  kind: fc.constantFrom('ring', 'ring', 'socket', 'other'),
+  connId: fc.constantFrom(0, 1, 2, 3, 3, 7),
+  domid: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 6 }) }, { weight: 1, arbitrary: fc.constantFrom(0x7ff0, 0x7ff4, 0x7fff) }),
+  tdomid: fc.constantFrom(0x7ff4, 0x7ff4, 1, 0x7ff0, 0x7ff5),
+  pad: fc.constantFrom(0, 0, 0, 5),
+  fields: fc.constantFrom(0, 0, 1, 2),
+  uniqueId: fc.option(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), { nil: undefined }),
+  inData: fc.uint8Array({ maxLength: 20 }),
+  out: fc.constantFrom('none', 'whole', 'rest', 'cut-header', 'overlong', 'rest-over'),
+});
+type ConnPlan = typeof connArb extends fc.Arbitrary<infer C> ? C : never;
+
+function connBytes(c: ConnPlan): Bytes {
+  const msg = (payload: number[], declared = payload.length): number[] => [...u32(2), ...u32(7), ...u32(0), ...u32(declared), ...payload];
+  const out: Record<string, { outData: number[]; outRespLen: number }> = {
+    none: { outData: [], outRespLen: 0 },
+    whole: { outData: [...msg([0x4f, 0x4b, 0]), ...msg([])], outRespLen: 0 },
+    rest: { outData: [1, 2, 3, 4, 5, ...msg([9])], outRespLen: 5 },
+    'cut-header': { outData: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], outRespLen: 0 },
+    overlong: { outData: msg([1, 2, 3], 100), outRespLen: 0 },
+    'rest-over': { outData: [1, 2, 3, 4], outRespLen: 9 },
+  };
+  const o = { fields: c.fields, inData: [...c.inData], ...out[c.out]!, ...(c.uniqueId === undefined ? {} : { uniqueId: c.uniqueId }) };
+  if (c.kind === 'ring') return ring(c.connId, c.domid, { ...o, tdomid: c.tdomid });
+  if (c.kind === 'socket') return socket(c.connId, 9, { ...o, pad: c.pad });
+  return connection(c.connId, 2, [1, 2, 3, 4, 5, 6, 7, 8], o);
+}
+
+/** Domains: ids seen or not, features, quotas, framing. */
+const domainArb = fc.record({
+  domid: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 1, arbitrary: fc.constant(0x7ff0) }),
+  features: fc.constantFrom(0, 0, 14, 14, 1, 0x1e),
+  quotas: fc.constantFrom<[string, number][]>([], [], [['nodes', 1000]], [['soft-x', 0]]),
+  odd: fc.constantFrom('none', 'none', 'none', 'len', 'padding'),
+});
+type DomainPlan = typeof domainArb extends fc.Arbitrary<infer D> ? D : never;
+
+function domainBytes(d: DomainPlan): Bytes {
+  if (d.odd === 'none') return domain(d.domid, d.features, d.quotas);
+  const body = [...u16(d.domid), ...u16(0), ...u32(d.features)];
+  return record(T.DOMAIN_DATA, body, d.odd === 'len' ? { len: 16, tail: new Array<number>(8).fill(0) } : { len: 16, tail: [0, 0, 0, 0, 0, 3, 0, 0] });
+}
+
+/** Connections, domains, nodes owned by domains and watches, in any order. */
+const refsStreamArb = fc.record({
+  version: fc.constantFrom(1, 2),
+  items: fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: connArb.map((c) => connBytes(c)) },
+      { weight: 3, arbitrary: domainArb.map((d) => domainBytes(d)) },
+      { weight: 2, arbitrary: fc.integer({ min: 0, max: 7 }).map((d) => node(`/d${d}`, { perms: [['b', 0, d]] })) },
+      { weight: 1, arbitrary: watchArb.map((w) => watchBytes(w)) },
+    ),
+    { maxLength: 16 },
+  ),
+});
+
 describe('CheckReader: findings equal to decoding every record and visiting it', () => {
   it('the captures, with every target', () => {
     for (const [i, c] of captureSeeds().entries()) {
@@ -248,10 +307,20 @@ describe('CheckReader: findings equal to decoding every record and visiting it',
     );
   });
 
+  it('connections, domains and the nodes they own: ids, conn-spec, pending data, features, quotas', () => {
+    fc.assert(
+      fc.property(refsStreamArb, fc.nat(), fc.constantFrom(undefined, ...TARGET_NAMES), (s, seed, target) => {
+        same(stream(header(s.version), globalData(), node('/'), ...s.items, end()), seed, 'refs', target);
+      }),
+      { seed: 7, numRuns: 400 },
+    );
+  });
+
   it('hostile mutations of all of these', () => {
     const seeds = seedCorpus(77, 3);
     const r = mulberry32(99);
     for (const s of fc.sample(nodeStreamArb, { seed: 3, numRuns: 10 })) seeds.push({ name: 'nodes', bytes: nodeStream(s) });
+    for (const s of fc.sample(refsStreamArb, { seed: 4, numRuns: 10 })) seeds.push({ name: 'refs', bytes: stream(header(s.version), globalData(), node('/'), ...s.items, end()) });
     for (let i = 0; i < 600; i++) {
       const base = seeds[i % seeds.length]!;
       const donor = seeds[(i * 7 + 3) % seeds.length]!;
