@@ -16,7 +16,7 @@ import { StreamReader } from '../src/model/stream-reader.js';
 import type { StreamHeader } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
-import { connection, cstr, domain, end, globalData, header, node, record, ring, socket, stream, T, transaction, u16, u32, watch, type Bytes, type Perm } from './helpers/assemble.js';
+import { connection, cstr, domain, end, globalData, header, node, record, ring, socket, stream, T, transaction, u16, u32, watch, watchExt, watchExtXen422, type Bytes, type Perm } from './helpers/assemble.js';
 import { captureSeeds, mutate, seedCorpus } from './helpers/hostile.js';
 
 type Outcome = { error: string } | { header: StreamHeader; records: number; trailing: number; findings: unknown; losses: unknown; ok: boolean };
@@ -146,9 +146,13 @@ const watchArb = fc.record({
   wpath: fc.oneof(pathArb, fc.constantFrom('@releaseDomain', 'device', 'a//b', 'a/', '', 'x\0y')),
   token: fc.constantFrom('t', '', 'tok\0en', 'T1', '\u00ff'),
   odd: fc.oneof({ weight: 8, arbitrary: fc.constant('none') }, { weight: 1, arbitrary: fc.constantFrom('len', 'padding', 'unterminated', 'short') }),
+  // WATCH_DATA_EXTENDED: depth (0xffff unlimited; 1600 more than any path below a long wpath
+  // can have), pad, or as Xen 4.22 writes it.
+  ext: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.record({ depth: fc.constantFrom(0, 1, 5, 0xffff, 1530, 1600), pad: fc.constantFrom(0, 0, 0, 9), xen422: fc.boolean() }) }),
 });
 
-function watchBytes(w: { connId: number; wpath: string; token: string; odd: string }): Bytes {
+function watchBytes(w: { connId: number; wpath: string; token: string; odd: string; ext?: { depth: number; pad: number; xen422: boolean } | null }): Bytes {
+  if (w.ext) return w.ext.xen422 ? watchExtXen422(w.connId, w.wpath, w.token) : watchExt(w.connId, w.wpath, w.token, w.ext.depth, w.ext.pad);
   const p = cstr(w.wpath);
   const t = cstr(w.token);
   const body = [...u32(w.connId), ...u16(p.length), ...u16(t.length), ...p, ...t];
@@ -175,7 +179,7 @@ const nodeStreamArb = fc.record({
   tree: fc.boolean(),
 });
 
-type NodeStream = { version: number; withTx: boolean; nodes: { path: string; perms: Perm[]; value: Uint8Array; odd: string }[]; watches?: { connId: number; wpath: string; token: string; odd: string }[]; tree: boolean };
+type NodeStream = { version: number; withTx: boolean; nodes: { path: string; perms: Perm[]; value: Uint8Array; odd: string }[]; watches?: Parameters<typeof watchBytes>[0][]; tree: boolean };
 
 function nodeStream(s: NodeStream): Uint8Array {
   const parts: Bytes[] = [header(s.version), globalData(), ring(1, 1)];
@@ -300,7 +304,7 @@ describe('CheckReader: findings equal to decoding every record and visiting it',
 
   it('node-heavy streams with watches: clean and odd paths, permissions, framing, out of order', () => {
     fc.assert(
-      fc.property(nodeStreamArb, fc.nat(), fc.constantFrom(undefined, 'xen-4.22' as const), (s, seed, target) => {
+      fc.property(nodeStreamArb, fc.nat(), fc.constantFrom(undefined, undefined, 'xen-4.22' as const, 'spec-v2' as const), (s, seed, target) => {
         same(nodeStream(s), seed, 'nodes', target);
       }),
       { seed: 20261122, numRuns: 400 },

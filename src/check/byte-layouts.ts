@@ -25,6 +25,9 @@ export interface WatchLayout {
   connId: number;
   wpathLen: number;
   tokenLen: number;
+  /** WATCH_DATA_EXTENDED only (else -1). */
+  depth: number;
+  pad: number;
   /** Where wpath starts; token follows it. */
   wpath: number;
 }
@@ -87,19 +90,22 @@ export function nodeLayout(fields: readonly Field[] = LAYOUTS.NODE_DATA.fields):
   };
 }
 
-/** The offsets of a layout shaped as WATCH_DATA is: ints, wpath, token. */
-export function watchLayout(fields: readonly Field[] = LAYOUTS.WATCH_DATA.fields): WatchLayout {
-  const T = 'WATCH_DATA';
-  const { at, end, next } = ints(T, fields, { connId: 'u32', wpathLen: 'u16', tokenLen: 'u16' });
+/** The offsets of a layout shaped as WATCH_DATA (`extended`: WATCH_DATA_EXTENDED) is: ints, wpath, token. */
+export function watchLayout(extended: boolean, fields: readonly Field[] = LAYOUTS[extended ? 'WATCH_DATA_EXTENDED' : 'WATCH_DATA'].fields): WatchLayout {
+  const T = extended ? 'WATCH_DATA_EXTENDED' : 'WATCH_DATA';
+  const want: Record<string, IntType> = { connId: 'u32', wpathLen: 'u16', tokenLen: 'u16' };
+  if (extended) Object.assign(want, { depth: 'u16', pad: 'u16' });
+  const { at, end, next } = ints(T, fields, want);
   let i = next;
   expectField(T, fields[i++], 'cstring', 'wpath', 'wpathLen');
   expectField(T, fields[i++], 'cstring', 'token', 'tokenLen');
   if (i !== fields.length) fail(T, 'fields after token');
-  return { connId: at.connId!, wpathLen: at.wpathLen!, tokenLen: at.tokenLen!, wpath: end };
+  return { connId: at.connId!, wpathLen: at.wpathLen!, tokenLen: at.tokenLen!, depth: at.depth ?? -1, pad: at.pad ?? -1, wpath: end };
 }
 
 export const NODE = nodeLayout();
-export const WATCH = watchLayout();
+export const WATCH = watchLayout(false);
+export const WATCH_EXT = watchLayout(true);
 
 export interface ConnLayout {
   connId: number;

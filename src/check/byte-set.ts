@@ -12,14 +12,16 @@ function grown<T extends Int32Array | Uint8Array>(a: T, size: number): T {
 }
 
 export class ByteSet {
-  private pool = new Uint8Array(1 << 12);
+  // (Sized for a few thousand keys at once, and grown four times over: a large stream holds
+  // tens of thousands, and each growth is a pass over all of them.)
+  private pool = new Uint8Array(1 << 16);
   private poolView = new DataView(this.pool.buffer);
   private used = 0;
-  private start = new Int32Array(64);
-  private len = new Int32Array(64);
-  private hash = new Int32Array(64);
+  private start = new Int32Array(1 << 11);
+  private len = new Int32Array(1 << 11);
+  private hash = new Int32Array(1 << 11);
   /** Key number + 1 by hash (0: empty). */
-  private slots = new Int32Array(128);
+  private slots = new Int32Array(1 << 12);
 
   /** Number of keys. */
   size = 0;
@@ -41,15 +43,16 @@ export class ByteSet {
     }
     const id = this.size++;
     if (id === this.hash.length) {
-      this.hash = grown(this.hash, 2 * id);
-      this.start = grown(this.start, 2 * id);
-      this.len = grown(this.len, 2 * id);
+      this.hash = grown(this.hash, 4 * id);
+      this.start = grown(this.start, 4 * id);
+      this.len = grown(this.len, 4 * id);
     }
     if (this.used + n > this.pool.length) {
-      this.pool = grown(this.pool, 2 * (this.used + n));
+      this.pool = grown(this.pool, 4 * (this.used + n));
       this.poolView = new DataView(this.pool.buffer);
     }
-    this.pool.set(buf.subarray(s, e), this.used);
+    const pool = this.pool;
+    for (let i = 0; i < n; i++) pool[this.used + i] = buf[s + i]!;
     this.start[id] = this.used;
     this.len[id] = n;
     this.hash[id] = h;
@@ -69,7 +72,7 @@ export class ByteSet {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
+    const slots = new Int32Array(this.slots.length * 4);
     const mask = slots.length - 1;
     for (let id = 0; id < this.size; id++) {
       let t = this.hash[id]! & mask;

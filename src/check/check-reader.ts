@@ -30,6 +30,7 @@ export interface CheckedStream {
 
 const NODE_DATA = RecordType.NODE_DATA;
 const WATCH_DATA = RecordType.WATCH_DATA;
+const WATCH_DATA_EXTENDED = RecordType.WATCH_DATA_EXTENDED;
 const CONNECTION_DATA = RecordType.CONNECTION_DATA;
 const DOMAIN_DATA = RecordType.DOMAIN_DATA;
 const END = RecordType.END;
@@ -117,7 +118,9 @@ export class CheckReader {
       case NODE_DATA:
         return checker.visitNodeBytes(buf, view, p, index, little);
       case WATCH_DATA:
-        return checker.visitWatchBytes(buf, view, p, index, little);
+        return checker.visitWatchBytes(buf, view, p, index, little, false);
+      case WATCH_DATA_EXTENDED:
+        return checker.visitWatchBytes(buf, view, p, index, little, true);
       case CONNECTION_DATA:
         return checker.visitConnBytes(buf, view, p, index, little);
       case DOMAIN_DATA:

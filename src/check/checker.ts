@@ -34,7 +34,7 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
-import { CONN, DOMAIN, NODE, WATCH } from './byte-layouts.js';
+import { CONN, DOMAIN, NODE, WATCH, WATCH_EXT } from './byte-layouts.js';
 import { ByteSet } from './byte-set.js';
 import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
@@ -615,24 +615,34 @@ export class StreamChecker {
   }
 
   /**
-   * The fast path for plain watches: the WATCH_DATA record at `buf[offset, ...)`, as
-   * visitNodeBytes() takes a node. Taken when it is canonical (framing as the encoder writes
-   * it), its connection is known, its wpath is clean and it is not a duplicate; else nothing
-   * changes and false sends the caller to decode and visit it.
+   * The fast path for watches: the WATCH_DATA (`extended`: WATCH_DATA_EXTENDED, laid out as the
+   * document says, in a version-2 stream, checked without a target) record at
+   * `buf[offset, ...)`, as visitNodeBytes() takes a node. Taken when it is canonical (framing
+   * as the encoder writes it), its connection is known, its wpath is clean, its depth limits
+   * something and it is not a duplicate; else nothing changes and false sends the caller to
+   * decode and visit it.
    */
-  visitWatchBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
+  visitWatchBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean, extended: boolean): boolean {
+    const L = extended ? WATCH_EXT : WATCH;
     const b = offset + RECORD_HEADER_SIZE;
     const wireEnd = b + view.getUint32(offset + 4, little);
-    if (wireEnd < b + WATCH.wpath) return false; // (the fixed fields must lie in the record)
-    const connId = view.getUint32(b + WATCH.connId, little);
-    const wpathLen = view.getUint16(b + WATCH.wpathLen, little);
-    const tokenLen = view.getUint16(b + WATCH.tokenLen, little);
-    const wpath = b + WATCH.wpath;
+    if (wireEnd < b + L.wpath) return false; // (the fixed fields must lie in the record)
+    const connId = view.getUint32(b + L.connId, little);
+    const wpathLen = view.getUint16(b + L.wpathLen, little);
+    const tokenLen = view.getUint16(b + L.tokenLen, little);
+    const wpath = b + L.wpath;
     const token = wpath + wpathLen;
     const bodyEnd = token + tokenLen;
     if (wpathLen < 2 || tokenLen < 1 || wireEnd !== b + ((bodyEnd - b + 7) & ~7) || buf[token - 1] !== 0 || buf[bodyEnd - 1] !== 0) return false;
     for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
     if (this.endAt !== undefined || !this.conns.has(connId)) return false;
+    if (extended) {
+      // (A target has something to say about nearly every extended watch; a correct pad and
+      // NULs where the document puts them mean it is not Xen 4.22's short header.)
+      const depth = view.getUint16(b + L.depth, little);
+      if (this.profile || this.header.version < 2 || view.getUint16(b + L.pad, little) !== 0) return false;
+      if (depth === DEPTH_UNLIMITED || depth > Math.floor(Math.max(0, PATH_MAX - (wpathLen === 2 && buf[wpath] === SLASH ? 0 : wpathLen - 1)) / 2)) return false;
+    }
     // wpath: what syntaxClean() accepts (no NUL, accepted characters, no "//", no "/" at the end).
     const n = wpathLen - 1;
     if (buf[wpath] === SLASH && n > PATH_MAX) return false;
@@ -657,7 +667,7 @@ export class StreamChecker {
     for (let i = 5, j = wpath; i < len; i++, j++) key[i] = buf[j]!;
     if (this.watches.add(key, this.keyView, 0, len)) return false; // (a duplicate: the full path reports it)
     this.index = index + 1;
-    this.lastType = 'WATCH_DATA';
+    this.lastType = extended ? 'WATCH_DATA_EXTENDED' : 'WATCH_DATA';
     return true;
   }
 
