@@ -240,7 +240,7 @@ function connBytes(c: ConnPlan): Bytes {
 const domainArb = fc.record({
   domid: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 7 }) }, { weight: 1, arbitrary: fc.constant(0x7ff0) }),
   features: fc.constantFrom(0, 0, 14, 14, 1, 0x1e),
-  quotas: fc.constantFrom<[string, number][]>([], [], [['nodes', 1000]], [['soft-x', 0]]),
+  quotas: fc.constantFrom<[string, number][]>([], [], [['nodes', 1000]], [['nodes', 2000], ['watches', 256]], [['soft-x', 0]], [['nodes', 1], ['nodes', 2]], [['permissions', 5]], [['soft-memory', 9]]),
   odd: fc.constantFrom('none', 'none', 'none', 'len', 'padding'),
 });
 type DomainPlan = typeof domainArb extends fc.Arbitrary<infer D> ? D : never;

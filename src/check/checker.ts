@@ -721,18 +721,39 @@ export class StreamChecker {
   }
 
   /**
-   * The fast path for domains: a DOMAIN_DATA record without quotas, canonical, for a domain
-   * not seen before, with features no rule objects to (and none the target loses); `at`: the
+   * The fast path for domains: a canonical DOMAIN_DATA record for a domain not seen before,
+   * with features and quota names no rule objects to (and none the target loses); `at`: the
    * record's absolute offset. Else nothing changes and false sends the caller to decode and
    * visit it.
    */
   visitDomainBytes(buf: Uint8Array, view: DataView, offset: number, at: number, index: number, little: boolean): boolean {
     const b = offset + RECORD_HEADER_SIZE;
-    if (view.getUint32(offset + 4, little) !== DOMAIN.quotas || DOMAIN.quotas % 8 !== 0) return false; // (no quotas, no padding)
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + DOMAIN.quotas) return false;
     const domainId = view.getUint16(b + DOMAIN.domainId, little);
     const features = view.getUint32(b + DOMAIN.features, little);
-    if (view.getUint16(b + DOMAIN.nQuota, little) !== 0 || this.domains.has(domainId) || this.endAt !== undefined) return false;
-    if ((features & ~KNOWN_FEATURE_MASK) !== 0 || (features !== 0 && (this.header.version < 2 || (this.profile && !this.profile.quotaRecords)))) return false;
+    const nQuota = view.getUint16(b + DOMAIN.nQuota, little);
+    if (this.domains.has(domainId) || this.endAt !== undefined) return false;
+    // (xen-4.17, the one profile without quota records, reads version 1 only, where features
+    // are declined anyway; the condition says what checkDomain would lose.)
+    const p = this.profile;
+    if ((features & ~KNOWN_FEATURE_MASK) !== 0 || (features !== 0 && (this.header.version < 2 || (p && !p.quotaRecords)))) return false;
+    if (nQuota !== 0) {
+      if (p && !p.quotaRecords) return false;
+      // The names after the values: known to xenstored or the document, each once, as the
+      // target reads them; the body ends at the last NUL (then zero padding, no surplus names).
+      let pos = b + DOMAIN.quotas + 4 * nQuota;
+      const names: string[] = [];
+      for (let i = 0; i < nQuota; i++) {
+        let name = '';
+        for (; pos < wireEnd && buf[pos] !== 0; pos++) name += String.fromCharCode(buf[pos]!);
+        if (pos >= wireEnd || !isKnownQuotaName(name) || names.includes(name) || (p?.quotaNames && !p.quotaNames(name))) return false;
+        names.push(name);
+        pos++;
+      }
+      if (wireEnd !== b + ((pos - b + 7) & ~7)) return false;
+      for (let i = pos; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    } else if (wireEnd !== b + DOMAIN.quotas || DOMAIN.quotas % 8 !== 0) return false;
     this.domains.set(domainId, index);
     this.pendingDomains.push({
       index,
