@@ -28,6 +28,8 @@ export interface CheckedStream {
   report: CheckReport;
 }
 
+/** What CheckReader takes the size of an input of unknown size to be, for the checker's room. */
+const UNKNOWN_SIZE = 64 << 20;
 const NODE_DATA = RecordType.NODE_DATA;
 const WATCH_DATA = RecordType.WATCH_DATA;
 const WATCH_DATA_EXTENDED = RecordType.WATCH_DATA_EXTENDED;
@@ -136,7 +138,9 @@ export class CheckReader {
     if (!this.header) {
       if (buf.length - this.start < HEADER_SIZE && !final) return;
       this.header = decodeHeader(buf.subarray(this.start, this.start + HEADER_SIZE));
-      this.checker = new StreamChecker(this.header, this.options);
+      // (Size unknown, as from a pipe: room for the nodes of a large stream at once, which
+      // costs address space until nodes use it.)
+      this.checker = new StreamChecker(this.header, this.options.inputSize === undefined ? { ...this.options, inputSize: UNKNOWN_SIZE } : this.options);
       this.start += HEADER_SIZE;
     }
     const checker = this.checker!;

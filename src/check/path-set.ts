@@ -396,13 +396,14 @@ export class CommittedPaths {
   }
 
   /**
-   * Twice as many. The arrays left behind stay in memory until the next full collection, which
-   * is rare in a run that makes little garbage: with doubling they add up to less than the new
-   * arrays. (A caller that knows the input size gives a capacity that needs no growing: pages
-   * of it that no node reaches are never touched, so they cost address space, not memory.)
+   * Four times as many. Pages of the arrays that no node reaches are never touched, so room
+   * costs address space, not memory; the arrays left behind do cost memory until the next full
+   * collection (rare in a run that makes little garbage), and growing fourfold keeps them to a
+   * third of the new ones. (A caller that knows the input size gives a capacity that needs no
+   * growing.)
    */
   private grow(): void {
-    const size = this.comp.length * 2;
+    const size = this.comp.length * 4;
     this.comp = grown(this.comp, size);
     this.firstChild = grown(this.firstChild, size);
     this.nextSibling = grown(this.nextSibling, size);
