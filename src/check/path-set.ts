@@ -47,6 +47,10 @@ const HASH_SEED = 0x811c9dc5 | 0;
 const HASH_PRIME = 0x01000193;
 const HEX = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
 
+function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
 function grown<T extends Int32Array | Uint8Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
   b.set(a);
@@ -80,18 +84,19 @@ export class CommittedPaths {
    * at `depth`), dirEnd[d] where that node's path ends (0 for the root, relative to prevAt) and
    * dirClean[d] whether that path is clean (the root counts as clean).
    */
-  private prev: Uint8Array = new Uint8Array(0);
-  private prevView: DataView = new DataView(this.prev.buffer);
+  // (Buffers, as the input the checker reads is: element access sees one kind of array.)
+  private prev: Uint8Array = Buffer.alloc(0);
+  private prevView: DataView = viewOf(this.prev);
   private prevAt = 0;
   /** Where detach() keeps the previous path. */
-  private own = new Uint8Array(256);
+  private own: Uint8Array = Buffer.alloc(256);
   private stack = new Int32Array(64);
   private dirEnd = new Int32Array(64);
   private dirClean = new Uint8Array(64);
   private depth = 0;
   /** String paths written as bytes (see the module comment): two, the previous path may lie in one. */
-  private scratch = [new Uint8Array(256), new Uint8Array(256)];
-  private scratchView = [new DataView(this.scratch[0]!.buffer), new DataView(this.scratch[1]!.buffer)];
+  private scratch: Uint8Array[] = [Buffer.alloc(256), Buffer.alloc(256)];
+  private scratchView = [viewOf(this.scratch[0]!), viewOf(this.scratch[1]!)];
 
   /**
    * `accepted`: by byte, 1 for those a component of a clean path may hold (never NUL or '/');
@@ -145,10 +150,10 @@ export class CommittedPaths {
   detach(): void {
     const n = this.dirEnd[this.depth]!;
     if (this.prev === this.own) return;
-    if (this.own.length < n) this.own = new Uint8Array(2 * n);
+    if (this.own.length < n) this.own = Buffer.alloc(2 * n);
     const own = this.own;
     for (let k = 0; k < n; k++) own[k] = this.prev[this.prevAt + k]!;
-    this.setPrev(own, new DataView(own.buffer, own.byteOffset, own.byteLength), 0);
+    this.setPrev(own, viewOf(own), 0);
   }
 
   private setPrev(buf: Uint8Array, view: DataView, at: number): void {
@@ -165,8 +170,8 @@ export class CommittedPaths {
     const n = path.length;
     const i = this.prev === this.scratch[0] ? 1 : 0;
     if (this.scratch[i]!.length < 5 * n) {
-      this.scratch[i] = new Uint8Array(5 * n + 64);
-      this.scratchView[i] = new DataView(this.scratch[i]!.buffer);
+      this.scratch[i] = Buffer.alloc(5 * n + 64);
+      this.scratchView[i] = viewOf(this.scratch[i]!);
     }
     const out = this.scratch[i]!;
     let j = 0;
