@@ -97,7 +97,7 @@ const NAMES = ['a', 'b', 'ab', 'x1', 'local', 'domain', '0', '7', '', 'a b', 'é
 const pathArb = fc.oneof(
   { weight: 6, arbitrary: fc.array(fc.constantFrom(...NAMES.slice(0, 7)), { minLength: 1, maxLength: 4 }).map((cs) => `/${cs.join('/')}`) },
   { weight: 2, arbitrary: fc.array(fc.constantFrom(...NAMES), { minLength: 0, maxLength: 4 }).map((cs) => `/${cs.join('/')}`) },
-  { weight: 1, arbitrary: fc.constantFrom('/', '//', '/a/', 'rel', '@releaseDomain', '@introduceDomain', '', `/${'z'.repeat(3100)}`, `/${'y/'.repeat(1600)}y`) },
+  { weight: 1, arbitrary: fc.constantFrom('/', '//', '/a/', 'rel', '@releaseDomain', '@introduceDomain', '@a/', '@a//b', '@a b', '@', '', `/${'z'.repeat(3100)}`, `/${'y/'.repeat(1600)}y`) },
 );
 const permArb: fc.Arbitrary<Perm> = fc.tuple(
   fc.oneof({ weight: 8, arbitrary: fc.constantFrom('n', 'r', 'w', 'b') }, { weight: 1, arbitrary: fc.constantFrom('x', '\0', 'N') }),

@@ -145,6 +145,24 @@ function syntaxClean(path: string, absolute: boolean): boolean {
   return !(slash && n > 1); // ends in "/"
 }
 
+/** syntaxClean() of the path buf[s, e) (absolute when it starts with '/'), from its bytes. */
+function syntaxCleanBytes(buf: Uint8Array, s: number, e: number): boolean {
+  const n = e - s;
+  if (n === 0 || (buf[s] === SLASH && n > PATH_MAX)) return false;
+  let slash = false;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c === SLASH) {
+      if (slash) return false; // "//"
+      slash = true;
+    } else {
+      if (PATH_CHAR_OK[c] === 0) return false; // (NUL included)
+      slash = false;
+    }
+  }
+  return !(slash && n > 1); // ends in "/"
+}
+
 /** Why a node or watch path would be refused by xenstored's name check, or undefined. */
 function pathSyntaxProblem(path: string, absolute: boolean): string | undefined {
   if (path.length === 0) return 'it is empty';
@@ -607,7 +625,14 @@ export class StreamChecker {
     const owner = view.getUint16(perms + NODE.permDomid, little);
     if ((buf[perms + NODE.permFlags]! & PERM_FLAG_STALE) !== 0 || owner === DOMID.ANY || owner === DOMID.INVALID) return false;
     if (this.endAt !== undefined) return false;
-    if (this.committed.commitClean(buf, view, path, path + pathLen - 1) !== PATH_NEW) return false;
+    // An @-special name is not committed (not part of the tree); "/" is not a clean path but
+    // the root every stream starts with; anything else must be clean, new and under a parent.
+    const first = buf[path];
+    if (first === AT) {
+      if (!syntaxCleanBytes(buf, path, path + pathLen - 1)) return false;
+    } else if (first === SLASH && pathLen === 2) {
+      if (this.committed.commit('/') !== PATH_NEW) return false; // (a duplicate changes nothing)
+    } else if (this.committed.commitClean(buf, view, path, path + pathLen - 1) !== PATH_NEW) return false;
     this.noteOwner(owner, index);
     this.index = index + 1;
     this.lastType = 'NODE_DATA';
@@ -643,21 +668,7 @@ export class StreamChecker {
       if (this.profile || this.header.version < 2 || view.getUint16(b + L.pad, little) !== 0) return false;
       if (depth === DEPTH_UNLIMITED || depth > Math.floor(Math.max(0, PATH_MAX - (wpathLen === 2 && buf[wpath] === SLASH ? 0 : wpathLen - 1)) / 2)) return false;
     }
-    // wpath: what syntaxClean() accepts (no NUL, accepted characters, no "//", no "/" at the end).
-    const n = wpathLen - 1;
-    if (buf[wpath] === SLASH && n > PATH_MAX) return false;
-    let slash = false;
-    for (let i = wpath; i < wpath + n; i++) {
-      const c = buf[i]!;
-      if (c === SLASH) {
-        if (slash) return false;
-        slash = true;
-      } else {
-        if (PATH_CHAR_OK[c] === 0) return false;
-        slash = false;
-      }
-    }
-    if (slash && n > 1) return false;
+    if (!syntaxCleanBytes(buf, wpath, wpath + wpathLen - 1)) return false;
     for (let i = token; i < bodyEnd - 1; i++) if (buf[i] === 0) return false;
     // Its key (see watchKey): kind 0, conn-id, then wpath, NUL, token as they lie in the record.
     const len = 5 + wpathLen + tokenLen - 1;
