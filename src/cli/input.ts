@@ -48,40 +48,17 @@ export function inputSize(input: InputSpec): number | undefined {
 
 /**
  * Reads the input in chunks through `onChunk`, never holding more than one chunk: the byte
- * source of the streaming reader.
+ * source of the streaming reader. `reuse`: one buffer for every read (onChunk must not keep
+ * the chunk); else a new one each.
  */
 export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => void, chunkSize = 1 << 16, reuse = false): void {
-  let fd: number;
-  try {
-    fd = input.path === undefined ? 0 : openSync(input.path, 'r');
-    if (fstatSync(fd).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
-  } catch (e) {
-    throw openError(input.label, e);
-  }
-  try {
-    // `reuse`: one buffer for every read (onChunk must not keep the chunk); else a new one each.
-    const one = reuse ? Buffer.allocUnsafe(chunkSize) : undefined;
-    for (;;) {
-      const buf = one ?? Buffer.allocUnsafe(chunkSize);
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, chunkSize, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          // Non-blocking stdin with nothing yet: wait a little instead of spinning.
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-          continue;
-        }
-        if (code === 'EOF') break;
-        throw new CliError(EXIT.NO_INPUT, `cannot read ${input.label}: ${code ?? String(e)}`);
-      }
-      if (n === 0) break;
-      onChunk(n === chunkSize ? buf : buf.subarray(0, n));
-    }
-  } finally {
-    if (input.path !== undefined) closeSync(fd);
-  }
+  const one = reuse ? Buffer.allocUnsafe(chunkSize) : undefined;
+  let buf = one;
+  readInputInto(
+    input,
+    () => (buf = one ?? Buffer.allocUnsafe(chunkSize)),
+    (n) => onChunk(n === chunkSize ? buf! : buf!.subarray(0, n)),
+  );
 }
 
 /**
@@ -107,6 +84,7 @@ export function readInputInto(input: InputSpec, room: () => Uint8Array, wrote: (
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
+          // Non-blocking stdin with nothing yet: wait a little instead of spinning.
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
           continue;
         }
