@@ -3,6 +3,18 @@
 // The same pass works out what a reader profile (`target`) would lose or refuse.
 // Rules read the anomaly markers the decoder keeps in the model (len, padding, unterminated,
 // dataPad, pad, producerDefect, UNKNOWN records, header.reservedFlags, stream.trailing).
+//
+// Fast paths (visitNodeBytes, visitWatchBytes, visitConnBytes, visitDomainBytes), for the
+// CheckReader: a record nearly all of a large stream is made of is first looked at in its bytes,
+// with no decoded record and no object made. When it is canonical and no rule has anything to
+// say about it, the fast path remembers what `visit` would have and takes it; otherwise it
+// changes nothing and the record is decoded and visited, which names what is wrong. Each fast
+// path states the rules it stands in for; test/check-reader.test.ts holds the findings equal.
+//
+// What grows with the stream: every committed path (path-set.ts: 13 bytes a node plus each
+// distinct component once), every watch (byte-set.ts: its conn-id, wpath and token bytes plus
+// 12), and per connection, ring domain, domain record and node owner an entry of a map; all
+// else is bounded (findings and losses by the problems found).
 
 import {
   CONN_FIELD_UNIQUE_ID,
