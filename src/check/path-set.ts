@@ -105,7 +105,7 @@ export class CommittedPaths {
    * at once (see grow()).
    */
   constructor(private readonly accepted: Uint8Array, private readonly maxLength: number, capacity = 1024) {
-    const n = Math.max(16, Math.min(capacity, 1 << 26));
+    const n = Math.max(16, Math.min(capacity, 1 << 23)); // (at most 104 MiB of address space at once)
     this.comp = new Int32Array(n);
     this.firstChild = new Int32Array(n);
     this.nextSibling = new Int32Array(n);
