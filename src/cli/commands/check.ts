@@ -72,8 +72,10 @@ export const checkCommand: CommandModule<object, Args> = {
     const input = resolveInput(argv.file);
     await runCommand(input.label, () => {
       const target = argv.target;
-      // The checker sees the input chunk by chunk: memory does not grow with the stream, only
-      // with what the rules must remember (conn-ids, paths, domains).
+      // The input is read into the CheckReader's one window, chunk by chunk: memory does not
+      // grow with the stream, only with what the rules must remember (paths, watches,
+      // connections, domains; see check/checker.ts). A file's size lets the checker make room
+      // for its paths at once.
       const size = inputSize(input);
       const reader = new CheckReader(target ? { target, inputSize: size } : { inputSize: size });
       const progress = new Progress(size);
