@@ -1,15 +1,15 @@
 // Checks a stream as it arrives, chunk by chunk, with memory bounded by the largest record plus
 // what the rules must remember: what `xsmig check` runs. It reads as the StreamReader does
 // (same records, indexes, offsets and DecodeErrors), but it does not decode every record: a
-// NODE_DATA, nearly all of a large stream, is first offered to the checker's fast path
-// (StreamChecker.visitNodeBytes), which checks a canonical committed node from its bytes. Only
-// the records it declines (everything else, and any node a rule may have something to say
-// about) are decoded (decodeRecordFast) and visited. test/check-reader.test.ts holds the
-// findings equal to those of checkStream on the decoded stream.
+// NODE_DATA, WATCH_DATA(_EXTENDED), CONNECTION_DATA or DOMAIN_DATA, nearly all of a large
+// stream, is first offered to the checker's fast path (StreamChecker.visit*Bytes), which checks
+// a canonical record from its bytes. Only the records it declines (the other types, and any
+// record a rule may have something to say about) are decoded (decodeRecordFast) and visited.
+// test/check-reader.test.ts holds the findings equal to those of visiting every record.
 //
-// The input is copied into one window that is reused (a chunk is not kept after push returns),
-// so that reading allocates nothing per chunk; the window grows only for a record larger than
-// itself.
+// The input goes into one window that is reused: read into it directly (room(), wrote()), or
+// copied from a chunk (push(); the chunk is not kept), so reading allocates nothing per chunk.
+// The window grows only for a record larger than half of it.
 
 import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType } from '../wire/constants.js';
 import { DecodeError } from '../wire/errors.js';
