@@ -28,8 +28,13 @@ export interface CheckedStream {
   report: CheckReport;
 }
 
-/** What CheckReader takes the size of an input of unknown size to be, for the checker's room. */
-const UNKNOWN_SIZE = 64 << 20;
+/**
+ * What CheckReader takes the size of an input of unknown size (a pipe) to be, for the checker's
+ * room: 8 M nodes at once, which costs address space until nodes use it, so that a stream of up
+ * to about 700 MB never grows the path set (growing leaves the old arrays in memory until a full
+ * collection).
+ */
+const UNKNOWN_SIZE = 256 << 20;
 const NODE_DATA = RecordType.NODE_DATA;
 const WATCH_DATA = RecordType.WATCH_DATA;
 const WATCH_DATA_EXTENDED = RecordType.WATCH_DATA_EXTENDED;
