@@ -28,13 +28,6 @@ export interface CheckedStream {
   report: CheckReport;
 }
 
-/**
- * What CheckReader takes the size of an input of unknown size (a pipe) to be, for the checker's
- * room: 8 M nodes at once, which costs address space until nodes use it, so that a stream of up
- * to about 700 MB never grows the path set (growing leaves the old arrays in memory until a full
- * collection).
- */
-const UNKNOWN_SIZE = 256 << 20;
 const NODE_DATA = RecordType.NODE_DATA;
 const WATCH_DATA = RecordType.WATCH_DATA;
 const WATCH_DATA_EXTENDED = RecordType.WATCH_DATA_EXTENDED;
@@ -143,9 +136,7 @@ export class CheckReader {
     if (!this.header) {
       if (buf.length - this.start < HEADER_SIZE && !final) return;
       this.header = decodeHeader(buf.subarray(this.start, this.start + HEADER_SIZE));
-      // (Size unknown, as from a pipe: room for the nodes of a large stream at once, which
-      // costs address space until nodes use it.)
-      this.checker = new StreamChecker(this.header, this.options.inputSize === undefined ? { ...this.options, inputSize: UNKNOWN_SIZE } : this.options);
+      this.checker = new StreamChecker(this.header, this.options);
       this.start += HEADER_SIZE;
     }
     const checker = this.checker!;

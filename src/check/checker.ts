@@ -99,9 +99,9 @@ interface PendingDomain {
 export interface CheckerOptions {
   target?: TargetName;
   /**
-   * Size of the input in bytes, when known: room for as many committed paths as it can hold is
-   * made at once, so that the path set never grows (growing leaves old arrays behind until a
-   * full collection). Room no node uses costs address space only.
+   * Size of the input in bytes, when known (or the size expected): room for as many committed
+   * paths as it can hold is made at once, so that the path set never grows (growing leaves old
+   * arrays behind until a full collection). Room no node uses costs address space only.
    */
   inputSize?: number;
 }

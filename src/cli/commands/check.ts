@@ -9,6 +9,14 @@ import { BlockWriter } from '../output.js';
 import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
 
+/**
+ * The size `check` assumes for an input of unknown size (a pipe), for the checker's room: 8 M
+ * nodes at once, which costs address space until nodes use it, so that a stream of up to about
+ * 700 MB never grows the path set (growing leaves the old arrays in memory until a full
+ * collection). Only the command does this: one process, one stream.
+ */
+const PIPE_ROOM = 256 << 20;
+
 interface Args {
   file?: string;
   target?: TargetName;
@@ -75,9 +83,10 @@ export const checkCommand: CommandModule<object, Args> = {
       // The input is read into the CheckReader's one window, chunk by chunk: memory does not
       // grow with the stream, only with what the rules must remember (paths, watches,
       // connections, domains; see check/checker.ts). A file's size lets the checker make room
-      // for its paths at once.
+      // for its paths at once; for a pipe it makes room for a large stream (PIPE_ROOM).
       const size = inputSize(input);
-      const reader = new CheckReader(target ? { target, inputSize: size } : { inputSize: size });
+      const room = size ?? PIPE_ROOM;
+      const reader = new CheckReader(target ? { target, inputSize: room } : { inputSize: room });
       const progress = new Progress(size);
       let read = 0;
       let checked: CheckedStream;
