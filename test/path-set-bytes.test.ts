@@ -61,7 +61,10 @@ function compare(paths: string[], pads: number[]): void {
       expect(clean(p), `${where}: taken as clean`).toBe(true);
       expect(r, where).toBe(want);
     }
-    if (r !== PATH_NEW) expect(got.commit(p), `${where}, by string`).toBe(want);
+    if (r !== PATH_NEW) {
+      expect(got.commit(p), `${where}, by string`).toBe(want);
+      expect(got.lastClean, `${where}: lastClean`).toBe(clean(p));
+    }
     ref.set.add(p);
     expect(got.size, where).toBe(ref.set.size);
   });

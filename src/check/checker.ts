@@ -104,6 +104,8 @@ export interface CheckerOptions {
    * arrays behind until a full collection). Room no node uses costs address space only.
    */
   inputSize?: number;
+  /** How many committed paths to make room for at once (instead of working it out from inputSize). */
+  expectedNodes?: number;
 }
 
 /** The fewest bytes a NODE_DATA takes on the wire (no permission, path "/"). */
@@ -247,7 +249,7 @@ export class StreamChecker {
 
   constructor(readonly header: StreamHeader, opts: CheckerOptions = {}) {
     this.profile = opts.target ? PROFILES[opts.target] : undefined;
-    this.committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX, opts.inputSize ? Math.ceil(opts.inputSize / NODE_WIRE_MIN) : undefined);
+    this.committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX, opts.expectedNodes ?? (opts.inputSize ? Math.ceil(opts.inputSize / NODE_WIRE_MIN) : undefined));
     this.checkHeader();
   }
 
@@ -849,8 +851,15 @@ export class StreamChecker {
     const path = r.path;
     const absolute = path.charCodeAt(0) === SLASH;
     let pathHasNul = false;
-    // A clean path by one regular expression; else the full rules, which name what is wrong.
-    const clean = absolute && path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path);
+    // A committed absolute path goes into the path set first, which says whether it is clean
+    // (rules below only report; nothing they do reads the set); else one regular expression;
+    // else the full rules, which name what is wrong.
+    let seen = -1;
+    let clean: boolean;
+    if (committed && absolute && !path.includes('\0')) {
+      seen = this.committed.commit(path);
+      clean = this.committed.lastClean;
+    } else clean = absolute && path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path);
     if (!clean && !pathClean(path)) {
       const who = this.nodeWho(r);
       const place = recordPlace(index, r, loc);
@@ -893,7 +902,7 @@ export class StreamChecker {
       if (r.access !== 0) this.find('nodes.access-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
       if (r.txId !== 0) this.find('nodes.txid-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
       if (absolute && !pathHasNul) {
-        const seen = this.committed.commit(path);
+        if (seen < 0) seen = this.committed.commit(path); // (a NUL inside an unterminated path)
         if (seen === PATH_DUPLICATE) {
           this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
         } else if (seen === PATH_PARENT_MISSING) {

@@ -13,7 +13,10 @@ export * from './types.js';
 
 /** Checks a whole stream: every rule, and with `target` what that reader would lose or refuse. */
 export const checkStream: CheckFn = (stream: Stream, opts: CheckOptions = {}): CheckReport => {
-  const checker = new StreamChecker(stream.header, opts.target ? { target: opts.target } : {});
+  // (Room for as many paths as there are records, made once: growing arrays next to a whole
+  // decoded stream would cost full collections of a large heap.)
+  const expectedNodes = stream.records.length;
+  const checker = new StreamChecker(stream.header, opts.target ? { target: opts.target, expectedNodes } : { expectedNodes });
   stream.records.forEach((r, i) => checker.visit(r, opts.locations?.[i]));
   return checker.finish(stream.trailing);
 };

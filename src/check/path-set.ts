@@ -116,6 +116,11 @@ export class CommittedPaths {
   /** Number of committed paths. */
   size = 0;
 
+  /** After commit(): whether that path is clean. */
+  get lastClean(): boolean {
+    return this.dirClean[this.depth] === 1;
+  }
+
   /** True when `path` (which starts with '/') is clean. Changes nothing. */
   probe(path: string): boolean {
     const i = this.encode(path);
