@@ -3,6 +3,18 @@
 // The same pass works out what a reader profile (`target`) would lose or refuse.
 // Rules read the anomaly markers the decoder keeps in the model (len, padding, unterminated,
 // dataPad, pad, producerDefect, UNKNOWN records, header.reservedFlags, stream.trailing).
+//
+// Fast paths (visitNodeBytes, visitWatchBytes, visitConnBytes, visitDomainBytes), for the
+// CheckReader: a record nearly all of a large stream is made of is first looked at in its bytes,
+// with no decoded record and no object made. When it is canonical and no rule has anything to
+// say about it, the fast path remembers what `visit` would have and takes it; otherwise it
+// changes nothing and the record is decoded and visited, which names what is wrong. Each fast
+// path states the rules it stands in for; test/check-reader.test.ts holds the findings equal.
+//
+// What grows with the stream: every committed path (path-set.ts: 13 bytes a node plus each
+// distinct component once), every watch (byte-set.ts: its conn-id, wpath and token bytes plus
+// 12), and per connection, ring domain, domain record and node owner an entry of a map; all
+// else is bounded (findings and losses by the problems found).
 
 import {
   CONN_FIELD_UNIQUE_ID,
@@ -14,6 +26,7 @@ import {
   featureNames,
   isKnownQuotaName,
   reservedDomidName,
+  RECORD_HEADER_SIZE,
   roundUp8,
 } from '../wire/constants.js';
 import { writeBody } from '../wire/encode-body.js';
@@ -33,7 +46,9 @@ import type {
   WatchDataExtended,
   XsRecord,
 } from '../model/types.js';
-import { CommittedPaths, PATH_DUPLICATE, PATH_PARENT_MISSING } from './path-set.js';
+import { CONN, DOMAIN, NODE, WATCH, WATCH_EXT } from './byte-layouts.js';
+import { ByteSet } from './byte-set.js';
+import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
 import { ruleDef } from './rules.js';
 import type { CheckReport, Finding, TargetLoss, TargetName } from './types.js';
@@ -83,7 +98,18 @@ interface PendingDomain {
 
 export interface CheckerOptions {
   target?: TargetName;
+  /**
+   * Size of the input in bytes, when known (or the size expected): room for as many committed
+   * paths as it can hold is made at once, so that the path set never grows (growing leaves old
+   * arrays behind until a full collection). Room no node uses costs address space only.
+   */
+  inputSize?: number;
+  /** How many committed paths to make room for at once (instead of working it out from inputSize). */
+  expectedNodes?: number;
 }
+
+/** The fewest bytes a NODE_DATA takes on the wire (no permission, path "/"). */
+const NODE_WIRE_MIN = RECORD_HEADER_SIZE + roundUp8(NODE.perms + 2);
 
 function allZero(b: Uint8Array): boolean {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
@@ -127,6 +153,24 @@ function syntaxClean(path: string, absolute: boolean): boolean {
       slash = true;
     } else {
       if (c > 0xff || PATH_CHAR_OK[c] === 0) return false; // (NUL included)
+      slash = false;
+    }
+  }
+  return !(slash && n > 1); // ends in "/"
+}
+
+/** syntaxClean() of the path buf[s, e) (absolute when it starts with '/'), from its bytes. */
+function syntaxCleanBytes(buf: Uint8Array, s: number, e: number): boolean {
+  const n = e - s;
+  if (n === 0 || (buf[s] === SLASH && n > PATH_MAX)) return false;
+  let slash = false;
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c === SLASH) {
+      if (slash) return false; // "//"
+      slash = true;
+    } else {
+      if (PATH_CHAR_OK[c] === 0) return false; // (NUL included)
       slash = false;
     }
   }
@@ -193,15 +237,19 @@ export class StreamChecker {
   private readonly ownerFirstTable = new Float64Array(DOMID_TABLE);
   private readonly ownerFirstMap = new Map<number, number>();
   private readonly ringLater = new Map<number, number>();
-  private readonly watches = new Set<string>();
+  /** Every watch so far, as the bytes of watchKey(). */
+  private readonly watches = new ByteSet();
+  private keyBuf = new Uint8Array(256);
+  private keyView = new DataView(this.keyBuf.buffer);
   private readonly transactions = new Set<string>();
-  private readonly committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX);
+  private readonly committed: CommittedPaths;
   private readonly domains = new Map<number, number>();
   private readonly pendingDomains: PendingDomain[] = [];
   private readonly globals = new Map<string, number>();
 
   constructor(readonly header: StreamHeader, opts: CheckerOptions = {}) {
     this.profile = opts.target ? PROFILES[opts.target] : undefined;
+    this.committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX, opts.expectedNodes ?? (opts.inputSize ? Math.ceil(opts.inputSize / NODE_WIRE_MIN) : undefined));
     this.checkHeader();
   }
 
@@ -436,9 +484,9 @@ export class StreamChecker {
     if (!known) {
       this.find('refs.watch-conn-unknown', place, `${watchDesc(r)} belongs to conn-id ${r.connId}, which no earlier CONNECTION_DATA declares`, who);
     }
-    const key = `${r.connId}\0${r.wpath}\0${r.token}`;
-    if (this.watches.has(key)) this.find('refs.watch-duplicate', place, `${watchDesc(r)} of conn-id ${r.connId} appears twice`, who);
-    this.watches.add(key);
+    if (this.watches.add(this.keyBuf, this.keyView, 0, this.watchKey(r.connId, r.wpath, r.token))) {
+      this.find('refs.watch-duplicate', place, `${watchDesc(r)} of conn-id ${r.connId} appears twice`, who);
+    }
     if (!r.unterminated?.includes('wpath') && r.wpath.includes('\0')) {
       this.find('strings.embedded-nul', place, `wpath ${q(r.wpath)} holds a NUL before its end`, who);
     }
@@ -560,6 +608,242 @@ export class StreamChecker {
     return r.connId === 0 ? {} : this.connWho(r.connId);
   }
 
+  /**
+   * The fast path for the bulk of a stream: the NODE_DATA record at `buf[offset, ...)` (its
+   * envelope; the whole record lies in `buf`, and `view` covers `buf` from its first byte) is
+   * checked from its bytes, as record `index`. When it is a canonical committed node (framing as
+   * the encoder writes it) about which no rule has anything to say, this remembers what the
+   * rules need (its path, its owner) and returns true, with no object made. Else it changes
+   * nothing the rules read and returns false: the caller decodes the record and visits it,
+   * which reports what is wrong. Findings are the same either way (test/check-reader.test.ts).
+   * `buf` must not change until the next call, or detachInput().
+   */
+  visitNodeBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + NODE.perms) return false; // (the fixed fields must lie in the record)
+    if (view.getUint32(b + NODE.connId, little) !== 0 || view.getUint32(b + NODE.txId, little) !== 0 || view.getUint16(b + NODE.access, little) !== 0) return false;
+    const permCount = view.getUint16(b + NODE.permCount, little);
+    const pathLen = view.getUint16(b + NODE.pathLen, little);
+    const perms = b + NODE.perms;
+    const path = perms + permCount * NODE.permSize;
+    const bodyEnd = path + pathLen + view.getUint16(b + NODE.valueLen, little);
+    // len as the encoder writes it (the body rounded up to 8), zero padding, the path's NUL.
+    if (permCount === 0 || pathLen < 2 || wireEnd !== b + ((bodyEnd - b + 7) & ~7) || buf[path + pathLen - 1] !== 0) return false;
+    for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    for (let i = 0, p = perms; i < permCount; i++, p += NODE.permSize) {
+      const letter = buf[p + NODE.permLetter];
+      if (letter !== 0x6e && letter !== 0x72 && letter !== 0x77 && letter !== 0x62) return false; // n r w b
+      if ((buf[p + NODE.permFlags]! & ~PERM_FLAG_STALE) !== 0) return false;
+    }
+    const owner = view.getUint16(perms + NODE.permDomid, little);
+    if ((buf[perms + NODE.permFlags]! & PERM_FLAG_STALE) !== 0 || owner === DOMID.ANY || owner === DOMID.INVALID) return false;
+    if (this.endAt !== undefined) return false;
+    // An @-special name is not committed (not part of the tree); "/" is not a clean path but
+    // the root every stream starts with; anything else must be clean, new and under a parent.
+    const first = buf[path];
+    if (first === AT) {
+      if (!syntaxCleanBytes(buf, path, path + pathLen - 1)) return false;
+    } else if (first === SLASH && pathLen === 2) {
+      if (this.committed.commit('/') !== PATH_NEW) return false; // (a duplicate changes nothing)
+    } else if (this.committed.commitClean(buf, view, path, path + pathLen - 1) !== PATH_NEW) return false;
+    this.noteOwner(owner, index);
+    this.index = index + 1;
+    this.lastType = 'NODE_DATA';
+    return true;
+  }
+
+  /**
+   * The fast path for watches: the WATCH_DATA (`extended`: WATCH_DATA_EXTENDED, laid out as the
+   * document says, in a version-2 stream, checked without a target) record at
+   * `buf[offset, ...)`, as visitNodeBytes() takes a node. Taken when it is canonical (framing
+   * as the encoder writes it), its connection is known, its wpath is clean, its depth limits
+   * something and it is not a duplicate; else nothing changes and false sends the caller to
+   * decode and visit it.
+   */
+  visitWatchBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean, extended: boolean): boolean {
+    const L = extended ? WATCH_EXT : WATCH;
+    const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + L.wpath) return false; // (the fixed fields must lie in the record)
+    const connId = view.getUint32(b + L.connId, little);
+    const wpathLen = view.getUint16(b + L.wpathLen, little);
+    const tokenLen = view.getUint16(b + L.tokenLen, little);
+    const wpath = b + L.wpath;
+    const token = wpath + wpathLen;
+    const bodyEnd = token + tokenLen;
+    if (wpathLen < 2 || tokenLen < 1 || wireEnd !== b + ((bodyEnd - b + 7) & ~7) || buf[token - 1] !== 0 || buf[bodyEnd - 1] !== 0) return false;
+    for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    if (this.endAt !== undefined || !this.conns.has(connId)) return false;
+    if (extended) {
+      // (A target has something to say about nearly every extended watch; a correct pad and
+      // NULs where the document puts them mean it is not Xen 4.22's short header.)
+      const depth = view.getUint16(b + L.depth, little);
+      if (this.profile || this.header.version < 2 || view.getUint16(b + L.pad, little) !== 0) return false;
+      if (depth === DEPTH_UNLIMITED || depth > Math.floor(Math.max(0, PATH_MAX - (wpathLen === 2 && buf[wpath] === SLASH ? 0 : wpathLen - 1)) / 2)) return false;
+    }
+    if (!syntaxCleanBytes(buf, wpath, wpath + wpathLen - 1)) return false;
+    for (let i = token; i < bodyEnd - 1; i++) if (buf[i] === 0) return false;
+    // Its key (see watchKey): kind 0, conn-id, then wpath, NUL, token as they lie in the record.
+    const len = 5 + wpathLen + tokenLen - 1;
+    const key = this.keyRoom(len);
+    key[0] = 0;
+    this.keyView.setUint32(1, connId, true);
+    for (let i = 5, j = wpath; i < len; i++, j++) key[i] = buf[j]!;
+    if (this.watches.add(key, this.keyView, 0, len)) return false; // (a duplicate: the full path reports it)
+    this.index = index + 1;
+    this.lastType = extended ? 'WATCH_DATA_EXTENDED' : 'WATCH_DATA';
+    return true;
+  }
+
+  /**
+   * The fast path for connections: the CONNECTION_DATA record at `buf[offset, ...)`, as
+   * visitNodeBytes() takes a node. Taken when it is canonical, its conn-id is new and non-zero,
+   * its conn-type, fields and domain ids are ones no rule objects to, and its queued output is
+   * whole messages; else nothing changes and false sends the caller to decode and visit it.
+   */
+  visitConnBytes(buf: Uint8Array, view: DataView, offset: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + CONN.data) return false;
+    const connId = view.getUint32(b + CONN.connId, little);
+    const connType = view.getUint16(b + CONN.connType, little);
+    const fields = view.getUint16(b + CONN.fields, little);
+    if (connId === 0 || this.conns.has(connId) || this.endAt !== undefined) return false;
+    if (connType === 0 ? fields !== 0 && fields !== CONN.uniqueIdBit : connType !== 1 || fields !== 0) return false;
+    let domid = -1;
+    if (connType === 0) {
+      domid = view.getUint16(b + CONN.ringDomid, little);
+      const tdomid = view.getUint16(b + CONN.ringTdomid, little);
+      if (domid >= DOMID_FIRST_RESERVED || (tdomid >= DOMID_FIRST_RESERVED && tdomid !== DOMID.INVALID) || this.ringByDomid.has(domid)) return false;
+    } else if (view.getUint32(b + CONN.socketPad, little) !== 0) return false;
+    const inLen = view.getUint16(b + CONN.inDataLen, little);
+    const respLen = view.getUint16(b + CONN.outRespLen, little);
+    const outLen = view.getUint32(b + CONN.outDataLen, little);
+    const out = b + CONN.data + inLen;
+    let bodyEnd = out + outLen;
+    if (respLen > outLen || bodyEnd > wireEnd) return false;
+    if (fields !== 0) {
+      const aligned = b + Math.ceil((bodyEnd - b) / CONN.align) * CONN.align;
+      if (aligned + CONN.uniqueIdSize > wireEnd) return false;
+      for (let i = bodyEnd; i < aligned; i++) if (buf[i] !== 0) return false;
+      bodyEnd = aligned + CONN.uniqueIdSize;
+    }
+    if (wireEnd !== b + ((bodyEnd - b + 7) & ~7)) return false;
+    for (let i = bodyEnd; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    // out-data: the rest of a partly sent response, then whole messages (see outDataProblem).
+    const outEnd = out + outLen;
+    for (let pos = out + respLen; pos < outEnd; ) {
+      if (outEnd - pos < WIRE_HEADER) return false;
+      pos += WIRE_HEADER + view.getUint32(pos + 12, little);
+      if (pos > outEnd) return false;
+    }
+    this.conns.set(connId, connType === 0 ? { index, domid } : { index });
+    if (connType === 0) this.ringByDomid.set(domid, index);
+    this.index = index + 1;
+    this.lastType = 'CONNECTION_DATA';
+    return true;
+  }
+
+  /**
+   * The fast path for domains: a canonical DOMAIN_DATA record for a domain not seen before,
+   * with features and quota names no rule objects to (and none the target loses); `at`: the
+   * record's absolute offset. Else nothing changes and false sends the caller to decode and
+   * visit it.
+   */
+  visitDomainBytes(buf: Uint8Array, view: DataView, offset: number, at: number, index: number, little: boolean): boolean {
+    const b = offset + RECORD_HEADER_SIZE;
+    const wireEnd = b + view.getUint32(offset + 4, little);
+    if (wireEnd < b + DOMAIN.quotas) return false;
+    const domainId = view.getUint16(b + DOMAIN.domainId, little);
+    const features = view.getUint32(b + DOMAIN.features, little);
+    const nQuota = view.getUint16(b + DOMAIN.nQuota, little);
+    if (this.domains.has(domainId) || this.endAt !== undefined) return false;
+    // (xen-4.17, the one profile without quota records, reads version 1 only, where features
+    // are declined anyway; the condition says what checkDomain would lose.)
+    const p = this.profile;
+    if ((features & ~KNOWN_FEATURE_MASK) !== 0 || (features !== 0 && (this.header.version < 2 || (p && !p.quotaRecords)))) return false;
+    if (nQuota !== 0) {
+      if (p && !p.quotaRecords) return false;
+      // The names after the values: known to xenstored or the document, each once, as the
+      // target reads them; the body ends at the last NUL (then zero padding, no surplus names).
+      let pos = b + DOMAIN.quotas + 4 * nQuota;
+      const names: string[] = [];
+      for (let i = 0; i < nQuota; i++) {
+        let name = '';
+        for (; pos < wireEnd && buf[pos] !== 0; pos++) name += String.fromCharCode(buf[pos]!);
+        if (pos >= wireEnd || !isKnownQuotaName(name) || names.includes(name) || (p?.quotaNames && !p.quotaNames(name))) return false;
+        names.push(name);
+        pos++;
+      }
+      if (wireEnd !== b + ((pos - b + 7) & ~7)) return false;
+      for (let i = pos; i < wireEnd; i++) if (buf[i] !== 0) return false;
+    } else if (wireEnd !== b + DOMAIN.quotas || DOMAIN.quotas % 8 !== 0) return false;
+    this.domains.set(domainId, index);
+    this.pendingDomains.push({
+      index,
+      place: { recordIndex: index, recordType: 'DOMAIN_DATA', offset: at },
+      domainId,
+      earlierRing: this.ringByDomid.has(domainId),
+      earlierOwner: this.ownerFirstOf(domainId) !== undefined,
+    });
+    this.index = index + 1;
+    this.lastType = 'DOMAIN_DATA';
+    return true;
+  }
+
+  /** keyBuf, at least `n` bytes long. */
+  private keyRoom(n: number): Uint8Array {
+    if (this.keyBuf.length < n) {
+      this.keyBuf = new Uint8Array(2 * n);
+      this.keyView = new DataView(this.keyBuf.buffer);
+    }
+    return this.keyBuf;
+  }
+
+  /**
+   * Writes the key of a watch into keyBuf and returns its length: a watch is the same as an
+   * earlier one when conn-id and `wpath NUL token` are. Kind 0: a conn-id that is a u32 and
+   * strings of one byte per character: [0, conn-id (u32 LE), the characters]. Anything else
+   * (possible only from API callers): [1, the UTF-16 code units (LE) of conn-id in decimal,
+   * NUL, wpath, NUL, token]. No key of one kind equals one of the other.
+   */
+  private watchKey(connId: number, wpath: string, token: string): number {
+    const n = 5 + wpath.length + 1 + token.length;
+    if (connId >>> 0 === connId) {
+      const key = this.keyRoom(n);
+      key[0] = 0;
+      this.keyView.setUint32(1, connId, true);
+      let j = 5;
+      let narrow = true;
+      for (let i = 0; i < wpath.length; i++) {
+        const c = wpath.charCodeAt(i);
+        if (c > 0xff) narrow = false;
+        key[j++] = c;
+      }
+      key[j++] = 0;
+      for (let i = 0; i < token.length; i++) {
+        const c = token.charCodeAt(i);
+        if (c > 0xff) narrow = false;
+        key[j++] = c;
+      }
+      if (narrow) return j;
+    }
+    const text = `${connId}\0${wpath}\0${token}`;
+    const key = this.keyRoom(1 + 2 * text.length);
+    key[0] = 1;
+    for (let i = 0; i < text.length; i++) this.keyView.setUint16(1 + 2 * i, text.charCodeAt(i), true);
+    return 1 + 2 * text.length;
+  }
+
+  /**
+   * The bytes last given to visitNodeBytes() are about to change (the caller reuses its buffer):
+   * the checker reads them again at the next node unless told so.
+   */
+  detachInput(): void {
+    this.committed.detach();
+  }
+
   // The no-finding path of checkNode allocates nothing: places, descriptions and `who` are
   // made only for a finding.
   private checkNode(r: NodeData, index: number, loc: RecordLocation | undefined): void {
@@ -567,9 +851,15 @@ export class StreamChecker {
     const path = r.path;
     const absolute = path.charCodeAt(0) === SLASH;
     let pathHasNul = false;
-    // A committed path in a tree-order stream is known clean from its last component (probe);
-    // else one regular expression; else the full rules, which name what is wrong.
-    const clean = absolute && ((committed && this.committed.probe(path)) || (path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path)));
+    // A committed absolute path goes into the path set first, which says whether it is clean
+    // (rules below only report; nothing they do reads the set); else one regular expression;
+    // else the full rules, which name what is wrong.
+    let seen = -1;
+    let clean: boolean;
+    if (committed && absolute && !path.includes('\0')) {
+      seen = this.committed.commit(path);
+      clean = this.committed.lastClean;
+    } else clean = absolute && path.length <= PATH_MAX && CLEAN_ABSOLUTE.test(path);
     if (!clean && !pathClean(path)) {
       const who = this.nodeWho(r);
       const place = recordPlace(index, r, loc);
@@ -612,7 +902,7 @@ export class StreamChecker {
       if (r.access !== 0) this.find('nodes.access-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has access ${r.access}; access is for transaction nodes and is ignored here`);
       if (r.txId !== 0) this.find('nodes.txid-on-committed', recordPlace(index, r, loc), `node ${q(path)} is committed (conn-id 0) but has tx-id ${r.txId}, which is ignored`);
       if (absolute && !pathHasNul) {
-        const seen = this.committed.commit(path, clean);
+        if (seen < 0) seen = this.committed.commit(path); // (a NUL inside an unterminated path)
         if (seen === PATH_DUPLICATE) {
           this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
         } else if (seen === PATH_PARENT_MISSING) {

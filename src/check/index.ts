@@ -6,13 +6,17 @@ import { StreamChecker } from './checker.js';
 import type { CheckFn, CheckOptions, CheckReport, TargetLoss, TargetName } from './types.js';
 
 export { StreamChecker, type CheckerOptions } from './checker.js';
+export { CheckReader, type CheckedStream } from './check-reader.js';
 export { RULES, RULE_LIST, ruleDef, type RuleDef } from './rules.js';
 export { PROFILES, type ReaderProfile, type WatchExtHandling } from './profiles.js';
 export * from './types.js';
 
 /** Checks a whole stream: every rule, and with `target` what that reader would lose or refuse. */
 export const checkStream: CheckFn = (stream: Stream, opts: CheckOptions = {}): CheckReport => {
-  const checker = new StreamChecker(stream.header, opts.target ? { target: opts.target } : {});
+  // (Room for as many paths as there are records, made once: growing arrays next to a whole
+  // decoded stream would cost full collections of a large heap.)
+  const expectedNodes = stream.records.length;
+  const checker = new StreamChecker(stream.header, opts.target ? { target: opts.target, expectedNodes } : { expectedNodes });
   stream.records.forEach((r, i) => checker.visit(r, opts.locations?.[i]));
   return checker.finish(stream.trailing);
 };

@@ -48,9 +48,26 @@ export function inputSize(input: InputSpec): number | undefined {
 
 /**
  * Reads the input in chunks through `onChunk`, never holding more than one chunk: the byte
- * source of the streaming reader.
+ * source of the streaming reader. `reuse`: one buffer for every read (onChunk must not keep
+ * the chunk); else a new one each.
  */
 export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => void, chunkSize = 1 << 16, reuse = false): void {
+  const one = reuse ? Buffer.allocUnsafe(chunkSize) : undefined;
+  let buf = one;
+  readInputInto(
+    input,
+    () => (buf = one ?? Buffer.allocUnsafe(chunkSize)),
+    (n) => onChunk(n === chunkSize ? buf! : buf!.subarray(0, n)),
+  );
+}
+
+/**
+ * Reads the input into the caller's buffer: `room()` gives the free space to read into next,
+ * `wrote(n)` hands over the `n` bytes just read there. Nothing is allocated per read, so a
+ * consumer that keeps no views of what it is given (xsmig check) reads a stream of any size
+ * with one buffer and leaves no garbage behind.
+ */
+export function readInputInto(input: InputSpec, room: () => Uint8Array, wrote: (n: number) => void): void {
   let fd: number;
   try {
     fd = input.path === undefined ? 0 : openSync(input.path, 'r');
@@ -59,13 +76,11 @@ export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => vo
     throw openError(input.label, e);
   }
   try {
-    // `reuse`: one buffer for every read (onChunk must not keep the chunk); else a new one each.
-    const one = reuse ? Buffer.allocUnsafe(chunkSize) : undefined;
     for (;;) {
-      const buf = one ?? Buffer.allocUnsafe(chunkSize);
+      const buf = room();
       let n: number;
       try {
-        n = readSync(fd, buf, 0, chunkSize, null);
+        n = readSync(fd, buf, 0, buf.length, null);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
@@ -77,7 +92,7 @@ export function readInputChunks(input: InputSpec, onChunk: (chunk: Buffer) => vo
         throw new CliError(EXIT.NO_INPUT, `cannot read ${input.label}: ${code ?? String(e)}`);
       }
       if (n === 0) break;
-      onChunk(n === chunkSize ? buf : buf.subarray(0, n));
+      wrote(n);
     }
   } finally {
     if (input.path !== undefined) closeSync(fd);

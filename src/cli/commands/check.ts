@@ -1,13 +1,21 @@
 import type { Argv, CommandModule } from 'yargs';
-import { StreamChecker, PROFILES, TARGET_NAMES, countBySeverity, type CheckReport, type Finding, type Severity, type TargetLoss, type TargetName } from '../../check/index.js';
-import type { StreamHeader } from '../../model/types.js';
-import { streamInput } from '../stream-input.js';
+import { CheckReader, PROFILES, TARGET_NAMES, countBySeverity, type CheckReport, type Finding, type Severity, type TargetLoss, type TargetName } from '../../check/index.js';
+import type { CheckedStream } from '../../check/check-reader.js';
+import { Progress } from '../stream-input.js';
 import { palette, useColor, type Palette } from '../color.js';
 import { EXIT } from '../exit-codes.js';
-import { resolveInput } from '../input.js';
+import { inputSize, readInputInto, resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
+
+/**
+ * The size `check` assumes for an input of unknown size (a pipe), for the checker's room: 8 M
+ * nodes at once, which costs address space until nodes use it, so that a stream of up to about
+ * 700 MB never grows the path set (growing leaves the old arrays in memory until a full
+ * collection). Only the command does this: one process, one stream.
+ */
+const PIPE_ROOM = 256 << 20;
 
 interface Args {
   file?: string;
@@ -72,27 +80,32 @@ export const checkCommand: CommandModule<object, Args> = {
     const input = resolveInput(argv.file);
     await runCommand(input.label, () => {
       const target = argv.target;
-      // The checker sees each record as the streaming reader decodes it: memory does not grow
-      // with the stream, only with what the rules must remember (conn-ids, paths, domains).
-      let checker: StreamChecker | undefined;
-      let header: StreamHeader | undefined;
-      let records = 0;
-      let trailing = 0;
-      streamInput(input, {
-        onHeader: (h) => {
-          header = h;
-          checker = new StreamChecker(h, target ? { target } : {});
-        },
-        onRecord: (record, location) => {
-          records++;
-          checker!.visit(record, location);
-        },
-        onTrailing: (count) => {
-          trailing = count;
-        },
-      });
-      const report = checker!.finish({ length: trailing });
-      const stream = { header: header!, records: { length: records } };
+      // The input is read into the CheckReader's one window, chunk by chunk: memory does not
+      // grow with the stream, only with what the rules must remember (paths, watches,
+      // connections, domains; see check/checker.ts). A file's size lets the checker make room
+      // for its paths at once; for a pipe it makes room for a large stream (PIPE_ROOM).
+      const size = inputSize(input);
+      const room = size ?? PIPE_ROOM;
+      const reader = new CheckReader(target ? { target, inputSize: room } : { inputSize: room });
+      const progress = new Progress(size);
+      let read = 0;
+      let checked: CheckedStream;
+      try {
+        readInputInto(
+          input,
+          () => reader.room(),
+          (n) => {
+            read += n;
+            reader.wrote(n);
+            progress.update(read);
+          },
+        );
+        checked = reader.finish();
+      } finally {
+        progress.done();
+      }
+      const report = checked.report;
+      const stream = { header: checked.header, records: { length: checked.records } };
       const counts = countBySeverity(report);
       const losses = report.losses ?? [];
       const strict = Boolean(argv.strict);
