@@ -19,7 +19,7 @@ import type { TargetLoss, TargetName } from '../check/types.js';
 import { TARGET_NAMES } from '../check/types.js';
 import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, Stream, StreamHeader, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
-import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
+import { DEPTH_UNLIMITED, featureNames, RecordType, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, PROFILES } from '../check/index.js';
 import { eachFacetDifference, itemKeys, recordFacets, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
@@ -247,6 +247,41 @@ export class ConversionPlanner {
       });
     }
     this.header = header;
+  }
+
+  /**
+   * Whether every record of type `typeCode` (0xffffffff: an unknown type) passes this
+   * conversion unchanged, with no change, loss or note, and its item key cannot number a
+   * record that changes (see ItemKeyCounter): then it may be rewritten raw (model/transcode.ts)
+   * without `record` seeing it. Read the cases off `record` below.
+   */
+  passesRaw(typeCode: number): boolean {
+    if (this.repair) return false;
+    const v2 = this.to.version === 2;
+    switch (typeCode) {
+      case RecordType.NODE_DATA:
+      case RecordType.GLOBAL_DATA:
+      case RecordType.TRANSACTION_DATA:
+      case RecordType.GLOBAL_QUOTA_DATA:
+        return true;
+      case RecordType.WATCH_DATA:
+      case RecordType.WATCH_DATA_EXTENDED:
+        // (Both are items of one section: a plain watch numbers an extended one that changes.)
+        return v2;
+      case RecordType.DOMAIN_DATA:
+        return v2 && this.from.version === 2;
+      case RecordType.CONNECTION_DATA:
+        return !this.swap; // (pending wire messages are swapped, see below)
+      case RecordType.END:
+        return false;
+      default:
+        return !this.swap; // (an unknown body cannot be swapped: a loss to report)
+    }
+  }
+
+  /** Every output record has the size and place of its input record (no downgrade, no repair). */
+  keepsPlaces(): boolean {
+    return !this.repair && this.to.version >= this.from.version;
   }
 
   /** The output record for input record `r` (number `i`, item `id`); undefined: dropped. */

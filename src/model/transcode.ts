@@ -88,7 +88,7 @@ export class StreamTranscoder {
   private little = true;
   private swap = false;
   private readonly rawType: boolean[] = [];
-  private readonly rawUnknown: boolean;
+  private rawUnknown = true;
   /** Bytes of a record (or of the header) that straddles chunks, gathered so far. */
   private carry = Buffer.alloc(0);
   private carryLen = 0;
@@ -103,11 +103,8 @@ export class StreamTranscoder {
   rawRecords = 0;
   decodedRecords = 0;
 
-  constructor(private readonly to: ByteOrder, private readonly sink: Sink, private readonly h: TranscodeHandlers = {}, private readonly o: TranscodeOptions = {}) {
-    for (const code of Object.values(RecordType)) this.rawType[code] = o.raw ? o.raw(code) : true;
-    // Unknown types: type code 0xffffffff stands for all of them.
-    this.rawUnknown = o.raw ? o.raw(0xffffffff) : true;
-  }
+  /** `to`: the byte order to write, unless onHeader gives the header to write. */
+  constructor(private readonly to: ByteOrder | undefined, private readonly sink: Sink, private readonly h: TranscodeHandlers = {}, private readonly o: TranscodeOptions = {}) {}
 
   /** The input header (once read). */
   get header(): StreamHeader | undefined {
@@ -207,10 +204,15 @@ export class StreamTranscoder {
   private start(h: StreamHeader): void {
     this.inHeader = h;
     this.little = h.byteOrder === 'little';
-    const out = this.h.onHeader ? this.h.onHeader(h) : { ...h, byteOrder: this.to };
-    if (out.byteOrder !== this.to) throw new Error(`StreamTranscoder: the header to write is ${out.byteOrder}-endian, not ${this.to}`);
-    this.swap = h.byteOrder !== this.to;
-    this.w = new BinaryWriter(this.to, this.sink, this.o.blockSize ?? 1 << 20, this.o.transient ?? false);
+    const out = this.h.onHeader ? this.h.onHeader(h) : { ...h, byteOrder: this.to ?? h.byteOrder };
+    if (this.to !== undefined && out.byteOrder !== this.to) throw new Error(`StreamTranscoder: the header to write is ${out.byteOrder}-endian, not ${this.to}`);
+    this.swap = h.byteOrder !== out.byteOrder;
+    // (Asked once the header is known: the caller's plan may depend on it.)
+    const raw = this.o.raw;
+    for (const code of Object.values(RecordType)) this.rawType[code] = raw ? raw(code) : true;
+    // Unknown types: type code 0xffffffff stands for all of them.
+    this.rawUnknown = raw ? raw(0xffffffff) : true;
+    this.w = new BinaryWriter(out.byteOrder, this.sink, this.o.blockSize ?? 1 << 20, this.o.transient ?? false);
     writeHeader(this.w, out);
   }
 
