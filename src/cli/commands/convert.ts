@@ -546,7 +546,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           }
           const noCheck: CheckReport = { findings: [], ok: true };
           const planned = p!.planner.finish(v.check?.losses ?? []);
-          const inputCheck = inputCheckOf(planned, v) ?? checkPass((on) => readInputChunks(input, on, CHUNK));
+          const inputCheck = inputCheckOf(v) ?? checkPass((on) => readInputChunks(input, on, CHUNK));
           reportRead({ ...p!, inputCheck });
           const plan = reportPlan(planned, v.check ?? noCheck);
           if (plan.refused) throw new Refused();
