@@ -337,15 +337,64 @@ export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | un
  * unnumbered, which is exact for a stream whose paths are unique.
  */
 export class ItemKeyCounter {
-  private readonly seen = new Map<Section, Map<string, number>>();
+  private readonly seen = new Map<Section, Map<string | number, number>>();
   constructor(private readonly countNodes = false) {}
   next(r: XsRecord): ItemKey {
+    return this.keyOf(r, this.note(r));
+  }
+
+  /**
+   * Counts `r` and returns how many times its item has come so far (0: not counted: END, or a
+   * node), without making its key (which costs more than the count: quoted strings).
+   */
+  note(r: XsRecord): number {
+    let section: Section;
+    let k: string | number;
+    switch (r.type) {
+      case 'END':
+        return 0;
+      case 'NODE_DATA':
+        if (!this.countNodes) return 0;
+        section = 'node';
+        k = recordIdentity(r)!.key;
+        break;
+      case 'WATCH_DATA':
+      case 'WATCH_DATA_EXTENDED':
+        // (The length keeps the count key unambiguous: the same pairs as recordIdentity's key.)
+        section = 'watch';
+        k = `${r.connId} ${r.wpath.length} ${r.wpath}${r.token}`;
+        break;
+      case 'CONNECTION_DATA':
+        section = 'connection';
+        k = r.connId;
+        break;
+      case 'TRANSACTION_DATA':
+        section = 'transaction';
+        k = `${r.connId} ${r.txId}`;
+        break;
+      case 'DOMAIN_DATA':
+        section = 'domain';
+        k = r.domainId;
+        break;
+      case 'UNKNOWN':
+        section = 'unknown';
+        k = r.typeCode;
+        break;
+      default:
+        section = r.type === 'GLOBAL_DATA' ? 'global' : 'quota';
+        k = 0;
+    }
+    let counts = this.seen.get(section);
+    if (!counts) this.seen.set(section, (counts = new Map()));
+    const n = (counts.get(k) ?? 0) + 1;
+    counts.set(k, n);
+    return n;
+  }
+
+  /** The key of `r` as the `n`th of its item (from note). */
+  keyOf(r: XsRecord, n: number): ItemKey {
     const ident = recordIdentity(r);
-    if (!ident || (ident.section === 'node' && !this.countNodes)) return ident;
-    let counts = this.seen.get(ident.section);
-    if (!counts) this.seen.set(ident.section, (counts = new Map()));
-    const n = (counts.get(ident.key) ?? 0) + 1;
-    counts.set(ident.key, n);
+    if (!ident || n === 0) return ident;
     return n > 1 ? { section: ident.section, key: `${ident.key} #${n}` } : ident;
   }
 }
@@ -392,6 +441,15 @@ export class LockstepDiff {
     if (a.reservedFlags !== b.reservedFlags) {
       this.bytes.push(entry({ section: 'framing', key: 'header', field: 'reserved-flags', old: a.reservedFlags, new: b.reservedFlags }));
     }
+  }
+
+  /**
+   * Whether `pair` would find nothing to say about `x` and `y` given equal item keys: the test it
+   * makes first, for callers that make the keys only when needed.
+   */
+  samePair(x: XsRecord, y: XsRecord): boolean {
+    if (x.type === 'NODE_DATA') return y.type === 'NODE_DATA' && sameNode(x, y);
+    return (x.type !== 'CONNECTION_DATA' || this.sameOrder) && sameValue(x, y);
   }
 
   /** Compares A's record `x` (number `ix`, item `kx`) with B's `y`. */

@@ -330,7 +330,13 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
         res.inputMismatch = `the input does not decode where the written file has record #${loc.index}: ${e.message}`;
         return;
       }
-      if (!sameNodeRecord(x, y)) lock!.pair(x, loc.index, inKeys.next(x), y, loc.index, outKeys.next(y));
+      if (sameNodeRecord(x, y)) return; // (most records: nodes, not counted)
+      // Item keys are counted for every other record (they number repeated items) but made only
+      // for a pair that differs.
+      const nx = inKeys.note(x);
+      const ny = outKeys.note(y);
+      if (nx === ny && lock!.samePair(x, y)) return;
+      lock!.pair(x, loc.index, inKeys.keyOf(x, nx), y, loc.index, outKeys.keyOf(y, ny));
     },
     onTrailing(count, head) {
       trailingCount = count;
