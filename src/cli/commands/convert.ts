@@ -189,6 +189,47 @@ export function planLines(plan: Omit<ConvertPlan, 'stream'>, c: Palette): string
   return lines;
 }
 
+/** Options of convert that take a value in a plain form, and the values each accepts. */
+const PLAIN_VALUED: Record<string, { key: keyof Args; accept: (v: string) => boolean; as?: (v: string) => unknown }> = {
+  '-o': { key: 'output', accept: (v) => v === '-' || (v !== '' && !v.startsWith('-')) },
+  '--output': { key: 'output', accept: (v) => v === '-' || (v !== '' && !v.startsWith('-')) },
+  '--byte-order': { key: 'byte-order', accept: (v) => v === 'little' || v === 'big' },
+  '--to-version': { key: 'to-version', accept: (v) => v === '1' || v === '2', as: Number },
+  '--target': { key: 'target', accept: (v) => (TARGET_NAMES as readonly string[]).includes(v) },
+};
+const PLAIN_FLAGS = ['--force', '--json', '--dry-run', '--in-place'] as const;
+
+/**
+ * The plain argument forms of convert, which main.ts runs without loading yargs (about as long
+ * as reading 100 MB): at most one FILE or "-", the flags above each at most once, and the
+ * options above (`--name V` or `--name=V`, `-o V`) each at most once with a value they accept.
+ * Anything else (help, --repair, negations, repeats, "true"/"false") gives undefined: yargs.
+ */
+export function plainConvertArgs(args: readonly string[]): Args | undefined {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const valued = PLAIN_VALUED[name];
+    if (valued) {
+      const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+      if (v === undefined || !valued.accept(v) || out[valued.key] !== undefined) return undefined;
+      out[valued.key] = valued.as ? valued.as(v) : v;
+    } else if ((PLAIN_FLAGS as readonly string[]).includes(a)) {
+      const key = a.slice(2);
+      if (out[key] !== undefined) return undefined;
+      out[key] = true;
+    } else if (a === '-' || (a !== '' && !a.startsWith('-') && a !== 'true' && a !== 'false')) {
+      if (out.file !== undefined) return undefined;
+      out.file = a;
+    } else {
+      return undefined;
+    }
+  }
+  return out as Args;
+}
+
 export const convertCommand: CommandModule<object, Args> = {
   command: 'convert [file]',
   describe: 'Convert a stream (version, byte order, repair), reporting what each change costs',
