@@ -212,7 +212,7 @@ function items(s: Stream, withKeys = false): { list: Item[]; keys: ({ section: E
 }
 
 /** Deep equality of model values (records, their arrays, bytes, bigints). */
-function sameValue(a: unknown, b: unknown): boolean {
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
