@@ -21,7 +21,7 @@ import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, Stream, StreamHeader, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
 import { DEPTH_UNLIMITED, featureNames, RecordType, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, PROFILES } from '../check/index.js';
-import { eachFacetDifference, itemKeys, recordFacets, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
+import { eachFacetDifference, itemKeys, recordFraming, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
 
 export type ChangeKind = 'lossless' | 'lossy';
@@ -403,12 +403,13 @@ export class ConversionPlanner {
       if (!(out.type === 'WATCH_DATA_EXTENDED' && out.producerDefect)) out = canonicalFraming(out);
       if (out.unterminated?.length) notes.push(`${label()}: ${out.unterminated.join(', ')} without terminating NUL: not repaired (the string's length would change)`);
     }
-    if (out && out !== r && key()) {
+    if (out && out !== r) {
       // Representation-only changes (extras the output record no longer carries). (A record
       // passed on as it is keeps all of them.)
-      const a = recordFacets(r, inOrder).framing;
-      const b = recordFacets(out, byteOrder).framing;
+      const a = recordFraming(r);
+      const b = recordFraming(out);
       eachFacetDifference(a, b, (field, va, vb) => {
+        if (!key()) return;
         changes.push({
           kind: 'lossless', section: 'framing', key: `${id!.section} ${id!.key}`, field, old: va, new: vb, recordIndex: i,
           recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type,

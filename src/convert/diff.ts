@@ -125,7 +125,6 @@ function quotaFacets(f: Facets, prefix: string, quotas: { name: string; value: n
 
 export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; framing: Facets } {
   const f: Facets = new Map();
-  const fr: Facets = new Map();
   switch (r.type) {
     case 'GLOBAL_DATA':
       f.set('rw-socket-fd', r.rwSocketFd);
@@ -141,22 +140,16 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
       const spec = r.connSpec as unknown as Record<string, unknown>;
       if ('raw' in spec) f.set('conn-spec', hex(spec.raw as Uint8Array));
       else for (const k of Object.keys(spec)) if (k !== 'pad') f.set(`conn-spec.${k}`, spec[k] as number);
-      if ('pad' in spec && spec.pad) fr.set('conn-spec.pad', spec.pad as number);
       f.set('unique-id', r.uniqueId === undefined ? null : `0x${r.uniqueId.toString(16)}`);
       f.set('out-resp-len', r.outRespLen);
       f.set('in-data', describePending(parsePending(r.inData, order), order).join(' | '));
       f.set('out-data', describePending(parsePending(r.outData, order, r.outRespLen), order).join(' | '));
-      if (r.dataPad) fr.set('data-pad', hex(r.dataPad));
       break;
     }
     case 'WATCH_DATA':
     case 'WATCH_DATA_EXTENDED':
       f.set('record', r.type);
       f.set('depth', watchDepth(r));
-      if (r.type === 'WATCH_DATA_EXTENDED') {
-        if (r.pad) fr.set('pad', r.pad);
-        if (r.producerDefect) fr.set('producer-defect', r.producerDefect);
-      }
       break;
     case 'TRANSACTION_DATA':
       break;
@@ -164,8 +157,6 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
       f.set('value', showValue(r.value));
       f.set('perms', showPerms(r.perms));
       f.set('access', r.access);
-      // tx-id means nothing on a committed node (conn-id 0).
-      if (r.connId === 0 && r.txId !== 0) fr.set('tx-id (ignored)', r.txId);
       break;
     case 'DOMAIN_DATA':
       f.set('features', r.features);
@@ -177,10 +168,27 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
     case 'END':
       break;
   }
+  return { facets: f, framing: recordFraming(r) };
+}
+
+/** The representation-only facets of a record (recordFacets' `framing`), alone: cheap. */
+export function recordFraming(r: XsRecord): Facets {
+  const fr: Facets = new Map();
+  if (r.type === 'CONNECTION_DATA') {
+    const spec = r.connSpec as unknown as Record<string, unknown>;
+    if ('pad' in spec && spec.pad) fr.set('conn-spec.pad', spec.pad as number);
+    if (r.dataPad) fr.set('data-pad', hex(r.dataPad));
+  } else if (r.type === 'WATCH_DATA_EXTENDED') {
+    if (r.pad) fr.set('pad', r.pad);
+    if (r.producerDefect) fr.set('producer-defect', r.producerDefect);
+  } else if (r.type === 'NODE_DATA') {
+    // tx-id means nothing on a committed node (conn-id 0).
+    if (r.connId === 0 && r.txId !== 0) fr.set('tx-id (ignored)', r.txId);
+  }
   if (r.len !== undefined) fr.set('len', r.len);
   if (r.padding) fr.set('padding', hex(r.padding));
   if (r.unterminated?.length) fr.set('unterminated', [...r.unterminated].sort().join(','));
-  return { facets: f, framing: fr };
+  return fr;
 }
 
 /** Each record's item (section and key, a repeated key numbered `#2`...), undefined for END. */

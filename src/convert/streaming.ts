@@ -173,10 +173,11 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
         return planner.header;
       },
       onRecord(r, loc) {
-        // (Non-node records decoded here are numbered as in convertPass; records that go raw
-        // are never numbered: passesRaw says why that changes no key.)
-        const k = r.type === 'NODE_DATA' ? undefined : keys.next(r);
-        const out = planner!.record(r, loc.index, () => k ?? keys.next(r));
+        // (Non-node records decoded here are counted as in convertPass, their keys made only
+        // for a change; records that go raw are never counted: passesRaw says why that changes
+        // no key.)
+        const n = keys.note(r);
+        const out = planner!.record(r, loc.index, () => keys.keyOf(r, n));
         if (!out) throw new Error('transcodePass: a record was dropped; conversions that drop records need the whole stream');
         return out;
       },
