@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkStream } from '../src/check/index.js';
 import { ConvertError, planConversion, type ConvertOptions } from '../src/convert/convert.js';
-import { deltaId } from '../src/convert/diff.js';
+import { deltaId, ItemKeyCounter, PairedKeyCounter } from '../src/convert/diff.js';
 import {
   checkPass, convertPass, inputCheckOf, transcodePass, verifyInPlace, verifyPass,
   type ChunkPuller, type ChunkReader, type ChunkSource, type RandomAccess,
@@ -17,7 +17,7 @@ import {
 import { streamArbitrary } from '../src/model/arbitraries.js';
 import { decodeStream, decodeStreamDetailed } from '../src/model/decode.js';
 import { encodeStream } from '../src/model/encode.js';
-import type { Stream } from '../src/model/types.js';
+import type { Stream, XsRecord } from '../src/model/types.js';
 import { DecodeError } from '../src/wire/errors.js';
 import { loadGoldenVectors } from './helpers/annotated-hex.js';
 import { MUTATIONS, mutateOnce, rngFrom, seedCorpus } from './helpers/hostile.js';
@@ -239,5 +239,25 @@ describe('verifyInPlace sees a written file that is not the input', () => {
     const longer = Buffer.concat([out, Buffer.from([1, 2, 3])]);
     const v = verifyInPlace(readerOf(longer, 1000), fileOf(input));
     expect(v.diff!.bytes).toMatchObject([{ field: 'trailing', old: null, new: '010203' }]);
+  });
+});
+
+describe('PairedKeyCounter = two ItemKeyCounters', () => {
+  it('gives the keys two counters give, also after pairs part (repeated watches, changed tokens)', () => {
+    const w = (connId: number, wpath: string, token: string): XsRecord => ({ type: 'WATCH_DATA', connId, wpath, token });
+    const a = [w(1, '/a', 't'), w(1, '/a', 't'), w(2, '/a', 't'), w(1, '/a', 't'), w(1, '/a', 'u'), w(1, '/a', 't'), w(1, '/a b', 'c')];
+    const b = [w(1, '/a', 't'), w(1, '/a', 't'), w(2, '/a', 't'), w(1, '/a', 'x'), w(1, '/a', 'u'), w(1, '/a', 't'), w(1, '/a', 'b c')];
+    const p = new PairedKeyCounter();
+    const ka = new ItemKeyCounter(false);
+    const kb = new ItemKeyCounter(false);
+    a.forEach((x, i) => {
+      const y = b[i]!;
+      const want = [ka.next(x), kb.next(y)];
+      if (i < 3) {
+        p.same(x);
+        return;
+      }
+      expect(p.keys(x, y)).toEqual(want);
+    });
   });
 });

@@ -336,6 +336,70 @@ export function diffStreams(a: Stream, b: Stream): DiffResult {
   return { equal: semantic.length === 0 && bytes.length === 0, semantic, bytes };
 }
 
+/**
+ * What ItemKeyCounter counts a record under: its section and a key that is equal for two
+ * records exactly when recordIdentity's keys are (cheaper to make: no quoting); undefined for a
+ * record not counted.
+ */
+function countKey(r: XsRecord, countNodes: boolean): { section: Section; k: string | number } | undefined {
+  switch (r.type) {
+    case 'END':
+      return undefined;
+    case 'NODE_DATA':
+      return countNodes ? { section: 'node', k: recordIdentity(r)!.key } : undefined;
+    case 'WATCH_DATA':
+    case 'WATCH_DATA_EXTENDED':
+      // (The length keeps the key unambiguous: the same pairs as recordIdentity's key.)
+      return { section: 'watch', k: `${r.connId} ${r.wpath.length} ${r.wpath}${r.token}` };
+    case 'CONNECTION_DATA':
+      return { section: 'connection', k: r.connId };
+    case 'TRANSACTION_DATA':
+      return { section: 'transaction', k: `${r.connId} ${r.txId}` };
+    case 'DOMAIN_DATA':
+      return { section: 'domain', k: r.domainId };
+    case 'UNKNOWN':
+      return { section: 'unknown', k: r.typeCode };
+    default:
+      return { section: r.type === 'GLOBAL_DATA' ? 'global' : 'quota', k: 0 };
+  }
+}
+
+/**
+ * Item keys of two streams read in pairs (record i of A with record i of B), as two
+ * ItemKeyCounters give them, with one count while every pair names the same item (the usual
+ * case: a conversion changes no identity) and two once a pair does not.
+ */
+export class PairedKeyCounter {
+  private readonly shared = new ItemKeyCounter(false);
+  private a: ItemKeyCounter | undefined;
+  private b: ItemKeyCounter | undefined;
+
+  /** Counts a pair of equal records. */
+  same(r: XsRecord): void {
+    if (this.a) {
+      this.a.note(r);
+      this.b!.note(r);
+    } else {
+      this.shared.note(r);
+    }
+  }
+
+  /** Counts a pair and gives the key of each. */
+  keys(x: XsRecord, y: XsRecord): [ItemKey, ItemKey] {
+    if (!this.a) {
+      const kx = countKey(x, false);
+      const ky = countKey(y, false);
+      if (kx === undefined ? ky === undefined : ky !== undefined && kx.section === ky.section && kx.k === ky.k) {
+        const n = this.shared.note(x);
+        return [this.shared.keyOf(x, n), this.shared.keyOf(y, n)];
+      }
+      this.a = this.shared.clone();
+      this.b = this.shared.clone();
+    }
+    return [this.a.keyOf(x, this.a.note(x)), this.b!.keyOf(y, this.b!.note(y))];
+  }
+}
+
 /** An item as diff numbers it (`key #2` for a repeated one); undefined for END. */
 export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | undefined;
 
@@ -356,47 +420,20 @@ export class ItemKeyCounter {
    * node), without making its key (which costs more than the count: quoted strings).
    */
   note(r: XsRecord): number {
-    let section: Section;
-    let k: string | number;
-    switch (r.type) {
-      case 'END':
-        return 0;
-      case 'NODE_DATA':
-        if (!this.countNodes) return 0;
-        section = 'node';
-        k = recordIdentity(r)!.key;
-        break;
-      case 'WATCH_DATA':
-      case 'WATCH_DATA_EXTENDED':
-        // (The length keeps the count key unambiguous: the same pairs as recordIdentity's key.)
-        section = 'watch';
-        k = `${r.connId} ${r.wpath.length} ${r.wpath}${r.token}`;
-        break;
-      case 'CONNECTION_DATA':
-        section = 'connection';
-        k = r.connId;
-        break;
-      case 'TRANSACTION_DATA':
-        section = 'transaction';
-        k = `${r.connId} ${r.txId}`;
-        break;
-      case 'DOMAIN_DATA':
-        section = 'domain';
-        k = r.domainId;
-        break;
-      case 'UNKNOWN':
-        section = 'unknown';
-        k = r.typeCode;
-        break;
-      default:
-        section = r.type === 'GLOBAL_DATA' ? 'global' : 'quota';
-        k = 0;
-    }
-    let counts = this.seen.get(section);
-    if (!counts) this.seen.set(section, (counts = new Map()));
-    const n = (counts.get(k) ?? 0) + 1;
-    counts.set(k, n);
+    const ck = countKey(r, this.countNodes);
+    if (!ck) return 0;
+    let counts = this.seen.get(ck.section);
+    if (!counts) this.seen.set(ck.section, (counts = new Map()));
+    const n = (counts.get(ck.k) ?? 0) + 1;
+    counts.set(ck.k, n);
     return n;
+  }
+
+  /** A counter that goes on from where this one is, on its own. */
+  clone(): ItemKeyCounter {
+    const c = new ItemKeyCounter(this.countNodes);
+    for (const [section, counts] of this.seen) c.seen.set(section, new Map(counts));
+    return c;
   }
 
   /** The key of `r` as the `n`th of its item (from note). */
@@ -449,15 +486,6 @@ export class LockstepDiff {
     if (a.reservedFlags !== b.reservedFlags) {
       this.bytes.push(entry({ section: 'framing', key: 'header', field: 'reserved-flags', old: a.reservedFlags, new: b.reservedFlags }));
     }
-  }
-
-  /**
-   * Whether `pair` would find nothing to say about `x` and `y` given equal item keys: the test it
-   * makes first, for callers that make the keys only when needed.
-   */
-  samePair(x: XsRecord, y: XsRecord): boolean {
-    if (x.type === 'NODE_DATA') return y.type === 'NODE_DATA' && sameNode(x, y);
-    return (x.type !== 'CONNECTION_DATA' || this.sameOrder) && sameValue(x, y);
   }
 
   /** Compares A's record `x` (number `ix`, item `kx`) with B's `y`. */

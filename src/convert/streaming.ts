@@ -30,7 +30,7 @@ import type { StreamHeader, XsRecord } from '../model/types.js';
 import { DecodeError, EncodeError } from '../wire/errors.js';
 import type { Sink } from '../wire/writer.js';
 import { ConversionPlanner, ConvertError, type ConvertOptions } from './convert.js';
-import { ItemKeyCounter, LockstepDiff, sameNodeRecord, type DiffResult } from './diff.js';
+import { ItemKeyCounter, LockstepDiff, PairedKeyCounter, sameNodeRecord, type DiffResult } from './diff.js';
 
 /** Calls `on` with each chunk of a byte source, in order, then returns. */
 export type ChunkSource = (on: (chunk: Uint8Array) => void) => void;
@@ -294,8 +294,7 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
   let lock: LockstepDiff | undefined;
   let outTrailing = '';
   let trailingCount = 0;
-  const inKeys = new ItemKeyCounter(false);
-  const outKeys = new ItemKeyCounter(false);
+  const keys = new PairedKeyCounter();
   const reader = new StreamReader({
     onHeader(h) {
       res.header = h;
@@ -324,11 +323,8 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
       }
       // Most records: the input's decodes to the written one's, told without decoding it.
       if (sameRecordAt(y, buf, view, at, bufEnd, inLittle) === loc.wireLen) {
-        if (y.type !== 'NODE_DATA') {
-          // (Counted on both sides: they number repeated items in the keys of later pairs.)
-          inKeys.note(y);
-          outKeys.note(y);
-        }
+        // (Counted: they number repeated items in the keys of later pairs.)
+        if (y.type !== 'NODE_DATA') keys.same(y);
         return;
       }
       let x: XsRecord;
@@ -347,10 +343,8 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
       if (sameNodeRecord(x, y)) return; // (most records: nodes, not counted)
       // Item keys are counted for every other record (they number repeated items) but made only
       // for a pair that differs.
-      const nx = inKeys.note(x);
-      const ny = outKeys.note(y);
-      if (nx === ny && lock!.samePair(x, y)) return;
-      lock!.pair(x, loc.index, inKeys.keyOf(x, nx), y, loc.index, outKeys.keyOf(y, ny));
+      const [kx, ky] = keys.keys(x, y);
+      lock!.pair(x, loc.index, kx, y, loc.index, ky);
     },
     onTrailing(count, head) {
       trailingCount = count;
