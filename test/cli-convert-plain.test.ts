@@ -1,7 +1,7 @@
 // `xsmig convert` with plain arguments runs without yargs (main.ts); anything else still reaches
 // yargs. Both paths must say and write the same.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,3 +44,41 @@ describe('plain convert arguments', () => {
     expect(runCli(['convert', '--help']).stdout).toContain('--byte-order');
   });
 });
+
+describe('a fault in the input: the same report from the raw path (FILE) as from the whole-stream path (stdin)', () => {
+  const capture = readFileSync(`${CAPTURES}head-v2-quota.bin`);
+  const cases: [string, Buffer][] = [
+    ['cut inside a node', capture.subarray(0, 2001)],
+    ['cut before END', capture.subarray(0, capture.length - 8)],
+    ['a path-len running past len', (() => {
+      const b = Buffer.from(capture);
+      // The first NODE_DATA: path-len (u16 at body +8) made larger than the record.
+      for (let at = 16; at < b.length; ) {
+        const type = b.readUInt32LE(at);
+        const len = b.readUInt32LE(at + 4);
+        if (type === 5) {
+          b.writeUInt16LE(0xfff0, at + 8 + 8);
+          return b;
+        }
+        at += 8 + Math.ceil(len / 8) * 8;
+      }
+      throw new Error('no node');
+    })()],
+  ];
+  for (const [name, bytes] of cases) {
+    it(name, () => {
+      const file = join(dir, 'bad.bin');
+      writeFileSync(file, bytes);
+      const out = join(dir, 'never.bin');
+      const raw = runCli(['convert', '--byte-order', 'big', file, '-o', out]);
+      const whole = runCli(['convert', '--byte-order', 'big', '-', '-o', out], { input: bytes });
+      expect(raw.status).toBe(2);
+      expect(whole.status).toBe(2);
+      const line = (s: string) => s.split('\n').find((l) => l.startsWith('read '))!.replaceAll(file, 'INPUT').replace('<stdin>', 'INPUT');
+      expect(line(raw.stderr)).toMatch(/at byte \d+/);
+      expect(line(raw.stderr)).toBe(line(whole.stderr));
+      expect(existsSync(out)).toBe(false);
+    });
+  }
+});
+
