@@ -502,19 +502,10 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
         progress.done();
       }
     };
-    const readRange = (offset: number, length: number): Uint8Array => {
-      const fd = openSync(path, 'r');
+    /** Read, check the input, plan, and check the planned output (no writing: the dry run, and plans not made). */
+    const passOne = (): ConvertPassResult => {
       try {
-        const b = Buffer.allocUnsafe(length);
-        return b.subarray(0, readSync(fd, b, 0, length, offset));
-      } finally {
-        closeSync(fd);
-      }
-    };
-    /** Pass 1 (read, check the input, plan, and write to `sink` or check the planned output). */
-    const passOne = (sink?: (chunk: Uint8Array) => void): ConvertPassResult => {
-      try {
-        return convertPass(source, opts, sink ? { sink, readRange } : { checkOutput: true });
+        return convertPass(source, opts, { checkOutput: true });
       } catch (e) {
         if (e instanceof DecodeError) throw new ReadFailed(EXIT.BAD_INPUT, `${input.label}: not a decodable stream: ${e.message}`);
         if (e instanceof CliError) throw new ReadFailed(e.code, e.message);
@@ -573,7 +564,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           }
         },
         (tmp) => {
-          let v: VerifyInPlaceResult;
+          let v: VerifyPassResult & { inputMismatch?: string };
           if (p!.planner.keepsPlaces()) {
             const inFile = randomAccess(path);
             try {
@@ -581,13 +572,19 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
             } finally {
               inFile.close();
             }
-            if (v.inputMismatch) throw new VerifyFailure(EXIT.SOFTWARE, `the written file does not match the input read again: ${v.inputMismatch}`);
           } else {
             v = verifyPass((on) => readInputChunks({ path: tmp, label: tmp }, on, CHUNK), pullFile(path), opts.target, { reencode: false });
           }
           const noCheck: CheckReport = { findings: [], ok: true };
           const planned = p!.planner.finish(v.check?.losses ?? []);
-          const inputCheck = inputCheckOf(v) ?? checkPass((on) => readInputChunks(input, on, CHUNK));
+          let inputCheck = inputCheckOf(v);
+          try {
+            inputCheck ??= checkPass((on) => readInputChunks(input, on, CHUNK));
+          } catch (e) {
+            // (The input read in pass 1 no longer decodes: it changed while it was converted.)
+            if (e instanceof DecodeError) throw new VerifyFailure(EXIT.SOFTWARE, `the input changed while it was converted: ${e.message}`);
+            throw e;
+          }
           reportRead({ ...p!, inputCheck });
           const plan = reportPlan(planned, v.check ?? noCheck);
           if (plan.refused) throw new Refused();
@@ -595,6 +592,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           const f =
             injected() ??
             (v.decodeError ? new VerifyFailure(EXIT.SOFTWARE, `the written file does not decode: ${v.decodeError.message}`) : undefined) ??
+            (v.inputMismatch ? new VerifyFailure(EXIT.SOFTWARE, `the written file does not match the input read again: ${v.inputMismatch}`) : undefined) ??
             (!v.reencodes ? new VerifyFailure(EXIT.SOFTWARE, 'the written file does not encode back to the same bytes') : undefined) ??
             judge(plan, v.diff!, v.check!, headerLine(v.header!, v.records, v.bytes));
           if (f) throw f;
