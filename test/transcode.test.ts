@@ -166,6 +166,31 @@ describe('raw transcoder = encoder path', () => {
   });
 });
 
+describe('raw transcoder: a short-header watch whose declared len runs far past it', () => {
+  // (Found by the generated streams: the record straddling chunks was gathered to its declared
+  // size, and the carry then held more than the next record needed.)
+  it('is followed by smaller records, in chunks of every size', () => {
+    const s: Stream = {
+      header: { version: 2, byteOrder: 'little', reservedFlags: 0 },
+      records: [
+        { type: 'WATCH_DATA_EXTENDED', connId: 5, depth: null, wpath: '/local/do', token: 'ab', producerDefect: 'xen-4.22-short-header', len: 58 },
+        { type: 'TRANSACTION_DATA', connId: 5, txId: 1 },
+        { type: 'TRANSACTION_DATA', connId: 5, txId: 2 },
+        { type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 0 }], path: '/', value: new Uint8Array(0) },
+        { type: 'END' },
+      ],
+      trailing: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    };
+    const bytes = encodeStream(s);
+    expect(decodeStream(bytes).records[0]).toMatchObject({ producerDefect: 'xen-4.22-short-header', len: 58 });
+    const want = hex(viaEncoder(bytes, 'big'));
+    for (let size = 1; size <= 96; size++) {
+      expect(hex(chunked(bytes, 'big', [size]).out), `chunks of ${size}`).toBe(want);
+      expect(hex(chunked(bytes, 'big', [size], (t) => t !== RecordType.TRANSACTION_DATA).out), `chunks of ${size}`).toBe(want);
+    }
+  });
+});
+
 describe('raw transcoder: faults', () => {
   it('every hostile mutation kind: the same DecodeError as the decoder, or the same bytes', () => {
     const corpus = seedCorpus(11, 2);

@@ -132,11 +132,14 @@ export class StreamTranscoder {
       }
       if (this.carryLen > 0 || !this.inHeader) {
         // Complete what straddles: the header, or one record (its declared size, at least).
+        // (After a short-header record the carry may already hold all the next one needs.)
         const need = this.needed();
-        const take = Math.min(need - this.carryLen, b.length - pos);
-        this.append(b, pos, take);
-        pos += take;
-        if (this.carryLen < need) return;
+        if (this.carryLen < need) {
+          const take = Math.min(need - this.carryLen, b.length - pos);
+          this.append(b, pos, take);
+          pos += take;
+          if (this.carryLen < need) return;
+        }
         this.consumeCarry(false);
         continue;
       }
