@@ -350,7 +350,7 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
       trailingCount = count;
       outTrailing = `${hex(head)}${count > head.length ? ` (${count} bytes)` : ''}`;
     },
-  });
+  }, { reuseLocation: true }); // (nothing keeps a location: the checker is given none)
   // Output chunks: a buffer is read into again once the reader has consumed all of it (it keeps
   // the tail of a chunk until the record that straddles is complete), and never after END (the
   // reader keeps views of the bytes after it).
