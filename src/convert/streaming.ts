@@ -200,11 +200,12 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
 /**
  * The check of the input, when the verify stage has shown that it must equal the check of the
  * written file: the written records decode to the input's own (the diff found no difference
- * but the byte order in the header (the verify stage holds what it found to the plan), and the
+ * but the header's byte order; the verify stage then holds the diff to the plan), and the
  * check of the written file found nothing. The checker judges records and the header's
  * version and reserved flags, none of which changed; the byte order it reads pending wire
  * messages in is the one they were written in (the diff compared them as messages); and a
  * target adds losses, never findings. Undefined otherwise: check the input (checkPass).
+ * test/convert-transcode.test.ts holds what this gives to the real check of the input.
  */
 export function inputCheckOf(v: VerifyPassResult): CheckReport | undefined {
   if (v.decodeError || !v.diff || !v.check || v.check.findings.length) return undefined;
@@ -266,11 +267,14 @@ const VERIFY_CHUNK = 1 << 18;
 /**
  * verifyPass for a conversion that keeps every record in its place (ConversionPlanner
  * keepsPlaces): each record of the written file is decoded (StreamReader), checked, and
- * compared field by field with the input record at the same offset, decoded by the same fast
- * decoder as it is needed: no queue of input records is held (records that outlive a young-
- * generation collection cost more than their decoding). Output chunks are read into a few
- * reused buffers, the input a chunk at a time at the same offsets. Does not encode the written
- * file again (`reencodes` stays true): the comparison is of the models the two files decode to.
+ * compared field by field with the input record at the same offset: sameRecordAt tells,
+ * without decoding the input record, that the fast decoder would give the written record's
+ * model there (nearly every record); any other input record is decoded (decodeRecordFast) and
+ * the two compared by LockstepDiff, which names what differs. No queue of input records is
+ * held (records that outlive a young-generation collection cost more than their decoding).
+ * Output chunks are read into a few reused buffers, the input a chunk at a time at the same
+ * offsets. Does not encode the written file again (`reencodes` stays true): what is compared
+ * is the models the two files decode to.
  */
 export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?: TargetName): VerifyInPlaceResult {
   const res: VerifyInPlaceResult = { records: 0, bytes: 0, reencodes: true };
