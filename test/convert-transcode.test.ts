@@ -137,6 +137,21 @@ describe('raw conversion path = model path', () => {
     expect(pass.rawRecords).toBeLessThan(pass.records);
   });
 
+  it('a version-1 stream holding an extended watch (Xen 4.22 -v 1): converted in place of version, it shrinks', () => {
+    const s: Stream = {
+      header: { version: 1, byteOrder: 'little', reservedFlags: 0 },
+      records: [
+        { type: 'CONNECTION_DATA', connId: 5, connType: 0, fields: 0, connSpec: { domid: 1, tdomid: 0x7ff4, evtchn: 3 }, outRespLen: 0, inData: new Uint8Array(0), outData: new Uint8Array(0) },
+        { type: 'WATCH_DATA_EXTENDED', connId: 5, depth: 2, wpath: '/local/domain/1', token: 'tok' },
+        { type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: 0 }], path: '/', value: new Uint8Array(0) },
+        { type: 'END' },
+      ],
+    };
+    const { pass, v } = agree(encodeStream(s), { byteOrder: 'big', force: true });
+    expect(pass.planner.keepsPlaces()).toBe(false);
+    expect(v.diff!.semantic.map((d) => d.field)).toContain('record');
+  });
+
   it('golden vectors, to the other byte order and to version 1', () => {
     let n = 0;
     for (const v of loadGoldenVectors()) {

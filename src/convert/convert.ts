@@ -279,9 +279,13 @@ export class ConversionPlanner {
     }
   }
 
-  /** Every output record has the size and place of its input record (no downgrade, no repair). */
+  /**
+   * Every output record has the size and place of its input record: no repair, and a version-2
+   * output (to version 1, a WATCH_DATA_EXTENDED becomes a shorter WATCH_DATA, also in a
+   * version-1 input that holds one).
+   */
   keepsPlaces(): boolean {
-    return !this.repair && this.to.version >= this.from.version;
+    return !this.repair && this.to.version === 2;
   }
 
   /** The output record for input record `r` (number `i`, item `id`); undefined: dropped. */
