@@ -398,6 +398,16 @@ export class PairedKeyCounter {
     }
     return [this.a.keyOf(x, this.a.note(x)), this.b!.keyOf(y, this.b!.note(y))];
   }
+
+  /** Counts a record of one side only (A: `side` 0, B: 1) and gives its key. */
+  one(side: 0 | 1, r: XsRecord): ItemKey {
+    if (!this.a) {
+      this.a = this.shared.clone();
+      this.b = this.shared.clone();
+    }
+    const c = side === 0 ? this.a : this.b!;
+    return c.keyOf(r, c.note(r));
+  }
 }
 
 /** An item as diff numbers it (`key #2` for a repeated one); undefined for END. */

@@ -147,20 +147,26 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
   return result;
 }
 
-/** What transcodePass gives: convertPass's result without the check of the input. */
+/** What transcodePass gives: convertPass's result, the check of the input only where it was made. */
 export type TranscodePassResult = Omit<ConvertPassResult, 'inputCheck' | 'planError' | 'outputCheck'> & {
   planner: ConversionPlanner;
   /** Records rewritten raw (the others were decoded and planned). */
   rawRecords: number;
+  /** The check of the input, made when records do not keep their places (see transcodePass). */
+  inputCheck?: CheckReport;
 };
 
 /**
  * Read, plan and write in one pass, rewriting raw every record the plan passes unchanged.
- * Throws DecodeError where the input is bad (as convertPass), ConvertError when no plan can be
- * made for its header.
+ * Where records keep their places (ConversionPlanner keepsPlaces: no downgrade), the input is
+ * not checked here: see inputCheckOf and checkPass. Otherwise its records are all decoded and
+ * checked on the way, as convertPass does (the verify stage then cannot show that the two
+ * checks agree, and this costs less than a pass of its own). Throws DecodeError where the
+ * input is bad (as convertPass), ConvertError when no plan can be made for its header.
  */
 export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: Sink): TranscodePassResult {
   let planner: ConversionPlanner | undefined;
+  let inChecker: StreamChecker | undefined;
   const keys = new ItemKeyCounter(false);
   let bytes = 0;
   let trailingCount = 0;
@@ -170,9 +176,11 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
     {
       onHeader(h) {
         planner = new ConversionPlanner(h, opts);
+        if (!planner.keepsPlaces()) inChecker = new StreamChecker(h);
         return planner.header;
       },
       onRecord(r, loc) {
+        inChecker?.visit(r, loc);
         // (Non-node records decoded here are counted as in convertPass, their keys made only
         // for a change; records that go raw are never counted: passesRaw says why that changes
         // no key.)
@@ -185,7 +193,7 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
         trailingCount = count;
       },
     },
-    { raw: (code) => planner!.passesRaw(code), transient: true },
+    { raw: (code) => !inChecker && planner!.passesRaw(code), transient: true },
   );
   source((c) => {
     bytes += c.length;
@@ -194,7 +202,9 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
   t.end();
   // (Bytes after END were copied as they came: kept unless repairing, which does not come here.)
   if (trailingCount && !planner!.trailing(trailingCount, () => '')) throw new Error('transcodePass: bytes after END to drop');
-  return { header: t.header!, records: t.records, bytes, trailingCount, planner: planner!, written: t.written, rawRecords: t.rawRecords };
+  const result: TranscodePassResult = { header: t.header!, records: t.records, bytes, trailingCount, planner: planner!, written: t.written, rawRecords: t.rawRecords };
+  if (inChecker) result.inputCheck = inChecker.finish({ length: trailingCount });
+  return result;
 }
 
 /**
@@ -436,7 +446,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   let qHead = 0;
   let inTrailing = '';
   let inIndex = 0;
-  const inKeys = new ItemKeyCounter(false);
+  const keys = new PairedKeyCounter();
   const inReader = new StreamReader({
     onHeader(h) {
       inHeader = h;
@@ -481,7 +491,6 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   let outTrailing = '';
   let trailingHead: Uint8Array | undefined;
   let trailingCount = 0;
-  const outKeys = new ItemKeyCounter(false);
   const reader = new StreamReader({
     onHeader(h) {
       res.header = h;
@@ -503,9 +512,12 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
         }
       }
       const x = nextInput();
-      if (x === undefined) lock!.onlyB(loc.index, outKeys.next(y));
+      if (x === undefined) lock!.onlyB(loc.index, keys.one(1, y));
       else if (sameNodeRecord(x, y)) inIndex++; // (most records: no item keys made)
-      else lock!.pair(x, inIndex++, inKeys.next(x), y, loc.index, outKeys.next(y));
+      else {
+        const [kx, ky] = keys.keys(x, y);
+        lock!.pair(x, inIndex++, kx, y, loc.index, ky);
+      }
     },
     onTrailing(count, head) {
       trailingCount = count;
@@ -527,7 +539,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   if (checker) res.check = checker.finish({ length: trailingCount });
   if (res.decodeError || !lock) return res;
   // Input records beyond the last written one.
-  for (let x = nextInput(); x !== undefined; x = nextInput()) lock.onlyA(inIndex++, inKeys.next(x));
+  for (let x = nextInput(); x !== undefined; x = nextInput()) lock.onlyA(inIndex++, keys.one(0, x));
   while (pull());
   if (reencoder && res.reencodes) {
     try {

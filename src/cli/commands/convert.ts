@@ -578,7 +578,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           }
           const noCheck: CheckReport = { findings: [], ok: true };
           const planned = p!.planner.finish(v.check?.losses ?? []);
-          let inputCheck = inputCheckOf(v);
+          let inputCheck = p!.inputCheck ?? inputCheckOf(v);
           try {
             inputCheck ??= checkPass((on) => readInputChunks(input, on, CHUNK));
           } catch (e) {
