@@ -13,7 +13,8 @@
 // transcodePass: the same output as convertPass, without a model of the records the plan passes
 // unchanged (nearly all: every NODE_DATA): those are rewritten raw by the StreamTranscoder
 // (model/transcode.ts: copied, their integers swapped in place); only the others are decoded,
-// planned and encoded. It makes no check of the input: see inputCheckOf, and checkPass.
+// planned and encoded. Where records keep their places it makes no check of the input (see
+// inputCheckOf, and checkPass); to version 1 it decodes and checks every input record.
 //
 // This serves conversions that keep every record in its place. Repair can drop a DOMAIN_DATA
 // whose domain shows up nowhere in the whole stream, so it needs the whole stream (planConversion).
