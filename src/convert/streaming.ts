@@ -6,15 +6,22 @@
 //
 // verifyPass: one pass over the written output, in lockstep with a second reading of the input:
 // decode each written record, check it (with the target), encode it again and compare with the
-// bytes written (the file is what the model says), and compare it with the input record of the
-// same place (LockstepDiff: the semantic comparison of diff.ts, record by record), so that the
-// differences found can be matched against the planned changes.
+// bytes written (the file is what the model says; optional), and compare it with the input
+// record of the same place (LockstepDiff: the semantic comparison of diff.ts, record by record),
+// so that the differences found can be matched against the planned changes.
 //
 // transcodePass: the same output as convertPass, without a model of the records the plan passes
 // unchanged (nearly all: every NODE_DATA): those are rewritten raw by the StreamTranscoder
 // (model/transcode.ts: copied, their integers swapped in place); only the others are decoded,
 // planned and encoded. Where records keep their places it makes no check of the input (see
 // inputCheckOf, and checkPass); to version 1 it decodes and checks every input record.
+//
+// verifyInPlace: verifyPass where records keep their places (byte order, version 2): each
+// written record is decoded, checked, and compared with the input record at the same offset,
+// without decoding that one where it is equal (model/same-record.ts).
+//
+// The CLI writes with transcodePass and verifies with verifyInPlace, or verifyPass (without
+// encoding again) to version 1; convertPass serves the dry run.
 //
 // This serves conversions that keep every record in its place. Repair can drop a DOMAIN_DATA
 // whose domain shows up nowhere in the whole stream, so it needs the whole stream (planConversion).
