@@ -23,6 +23,9 @@ async function runPlain(): Promise<boolean> {
   } else if (args[0] === 'info') {
     const { infoCommand, plainInfoArgs } = await import('./commands/info.js');
     plain = { handler: infoCommand.handler as (argv: object) => unknown, args: plainInfoArgs(args.slice(1)) };
+  } else if (args[0] === 'convert') {
+    const { convertCommand, plainConvertArgs } = await import('./commands/convert.js');
+    plain = { handler: convertCommand.handler as (argv: object) => unknown, args: plainConvertArgs(args.slice(1)) };
   }
   if (!plain?.args) return false;
   await plain.handler({ ...plain.args, _: [args[0]], $0: 'xsmig' });

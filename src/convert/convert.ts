@@ -19,9 +19,9 @@ import type { TargetLoss, TargetName } from '../check/types.js';
 import { TARGET_NAMES } from '../check/types.js';
 import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, Stream, StreamHeader, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
-import { DEPTH_UNLIMITED, featureNames, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
+import { DEPTH_UNLIMITED, featureNames, RecordType, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, PROFILES } from '../check/index.js';
-import { eachFacetDifference, itemKeys, recordFacets, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
+import { eachFacetDifference, itemKeys, recordFraming, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
 
 export type ChangeKind = 'lossless' | 'lossy';
@@ -249,6 +249,45 @@ export class ConversionPlanner {
     this.header = header;
   }
 
+  /**
+   * Whether every record of type `typeCode` (0xffffffff: an unknown type) passes this
+   * conversion unchanged, with no change, loss or note, and its item key cannot number a
+   * record that changes (see ItemKeyCounter): then it may be rewritten raw (model/transcode.ts)
+   * without `record` seeing it. Read the cases off `record` below.
+   */
+  passesRaw(typeCode: number): boolean {
+    if (this.repair) return false;
+    const v2 = this.to.version === 2;
+    switch (typeCode) {
+      case RecordType.NODE_DATA:
+      case RecordType.GLOBAL_DATA:
+      case RecordType.TRANSACTION_DATA:
+      case RecordType.GLOBAL_QUOTA_DATA:
+        return true;
+      case RecordType.WATCH_DATA:
+      case RecordType.WATCH_DATA_EXTENDED:
+        // (Both are items of one section: a plain watch numbers an extended one that changes.)
+        return v2;
+      case RecordType.DOMAIN_DATA:
+        return v2 && this.from.version === 2;
+      case RecordType.CONNECTION_DATA:
+        return !this.swap; // (pending wire messages are swapped, see below)
+      case RecordType.END:
+        return false;
+      default:
+        return !this.swap; // (an unknown body cannot be swapped: a loss to report)
+    }
+  }
+
+  /**
+   * Every output record has the size and place of its input record: no repair, and a version-2
+   * output (to version 1, a WATCH_DATA_EXTENDED becomes a shorter WATCH_DATA, also in a
+   * version-1 input that holds one).
+   */
+  keepsPlaces(): boolean {
+    return !this.repair && this.to.version === 2;
+  }
+
   /** The output record for input record `r` (number `i`, item `id`); undefined: dropped. */
   record(r: XsRecord, i: number, keyOf: () => ItemKey): XsRecord | undefined {
     const { changes, losses, notes, repair, swap, assumed } = this;
@@ -368,12 +407,13 @@ export class ConversionPlanner {
       if (!(out.type === 'WATCH_DATA_EXTENDED' && out.producerDefect)) out = canonicalFraming(out);
       if (out.unterminated?.length) notes.push(`${label()}: ${out.unterminated.join(', ')} without terminating NUL: not repaired (the string's length would change)`);
     }
-    if (out && out !== r && key()) {
+    if (out && out !== r) {
       // Representation-only changes (extras the output record no longer carries). (A record
       // passed on as it is keeps all of them.)
-      const a = recordFacets(r, inOrder).framing;
-      const b = recordFacets(out, byteOrder).framing;
+      const a = recordFraming(r);
+      const b = recordFraming(out);
       eachFacetDifference(a, b, (field, va, vb) => {
+        if (!key()) return;
         changes.push({
           kind: 'lossless', section: 'framing', key: `${id!.section} ${id!.key}`, field, old: va, new: vb, recordIndex: i,
           recordType: r.type === 'UNKNOWN' ? recordTypeLabel(r.typeCode) : r.type,

@@ -125,7 +125,6 @@ function quotaFacets(f: Facets, prefix: string, quotas: { name: string; value: n
 
 export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; framing: Facets } {
   const f: Facets = new Map();
-  const fr: Facets = new Map();
   switch (r.type) {
     case 'GLOBAL_DATA':
       f.set('rw-socket-fd', r.rwSocketFd);
@@ -141,22 +140,16 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
       const spec = r.connSpec as unknown as Record<string, unknown>;
       if ('raw' in spec) f.set('conn-spec', hex(spec.raw as Uint8Array));
       else for (const k of Object.keys(spec)) if (k !== 'pad') f.set(`conn-spec.${k}`, spec[k] as number);
-      if ('pad' in spec && spec.pad) fr.set('conn-spec.pad', spec.pad as number);
       f.set('unique-id', r.uniqueId === undefined ? null : `0x${r.uniqueId.toString(16)}`);
       f.set('out-resp-len', r.outRespLen);
       f.set('in-data', describePending(parsePending(r.inData, order), order).join(' | '));
       f.set('out-data', describePending(parsePending(r.outData, order, r.outRespLen), order).join(' | '));
-      if (r.dataPad) fr.set('data-pad', hex(r.dataPad));
       break;
     }
     case 'WATCH_DATA':
     case 'WATCH_DATA_EXTENDED':
       f.set('record', r.type);
       f.set('depth', watchDepth(r));
-      if (r.type === 'WATCH_DATA_EXTENDED') {
-        if (r.pad) fr.set('pad', r.pad);
-        if (r.producerDefect) fr.set('producer-defect', r.producerDefect);
-      }
       break;
     case 'TRANSACTION_DATA':
       break;
@@ -164,8 +157,6 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
       f.set('value', showValue(r.value));
       f.set('perms', showPerms(r.perms));
       f.set('access', r.access);
-      // tx-id means nothing on a committed node (conn-id 0).
-      if (r.connId === 0 && r.txId !== 0) fr.set('tx-id (ignored)', r.txId);
       break;
     case 'DOMAIN_DATA':
       f.set('features', r.features);
@@ -177,10 +168,27 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
     case 'END':
       break;
   }
+  return { facets: f, framing: recordFraming(r) };
+}
+
+/** The representation-only facets of a record (recordFacets' `framing`), alone: cheap. */
+export function recordFraming(r: XsRecord): Facets {
+  const fr: Facets = new Map();
+  if (r.type === 'CONNECTION_DATA') {
+    const spec = r.connSpec as unknown as Record<string, unknown>;
+    if ('pad' in spec && spec.pad) fr.set('conn-spec.pad', spec.pad as number);
+    if (r.dataPad) fr.set('data-pad', hex(r.dataPad));
+  } else if (r.type === 'WATCH_DATA_EXTENDED') {
+    if (r.pad) fr.set('pad', r.pad);
+    if (r.producerDefect) fr.set('producer-defect', r.producerDefect);
+  } else if (r.type === 'NODE_DATA') {
+    // tx-id means nothing on a committed node (conn-id 0).
+    if (r.connId === 0 && r.txId !== 0) fr.set('tx-id (ignored)', r.txId);
+  }
   if (r.len !== undefined) fr.set('len', r.len);
   if (r.padding) fr.set('padding', hex(r.padding));
   if (r.unterminated?.length) fr.set('unterminated', [...r.unterminated].sort().join(','));
-  return { facets: f, framing: fr };
+  return fr;
 }
 
 /** Each record's item (section and key, a repeated key numbered `#2`...), undefined for END. */
@@ -212,7 +220,7 @@ function items(s: Stream, withKeys = false): { list: Item[]; keys: ({ section: E
 }
 
 /** Deep equality of model values (records, their arrays, bytes, bigints). */
-function sameValue(a: unknown, b: unknown): boolean {
+export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
@@ -328,6 +336,80 @@ export function diffStreams(a: Stream, b: Stream): DiffResult {
   return { equal: semantic.length === 0 && bytes.length === 0, semantic, bytes };
 }
 
+/**
+ * What ItemKeyCounter counts a record under: its section and a key that is equal for two
+ * records exactly when recordIdentity's keys are (cheaper to make: no quoting); undefined for a
+ * record not counted.
+ */
+function countKey(r: XsRecord, countNodes: boolean): { section: Section; k: string | number } | undefined {
+  switch (r.type) {
+    case 'END':
+      return undefined;
+    case 'NODE_DATA':
+      return countNodes ? { section: 'node', k: recordIdentity(r)!.key } : undefined;
+    case 'WATCH_DATA':
+    case 'WATCH_DATA_EXTENDED':
+      // (The length keeps the key unambiguous: the same pairs as recordIdentity's key.)
+      return { section: 'watch', k: `${r.connId} ${r.wpath.length} ${r.wpath}${r.token}` };
+    case 'CONNECTION_DATA':
+      return { section: 'connection', k: r.connId };
+    case 'TRANSACTION_DATA':
+      return { section: 'transaction', k: `${r.connId} ${r.txId}` };
+    case 'DOMAIN_DATA':
+      return { section: 'domain', k: r.domainId };
+    case 'UNKNOWN':
+      return { section: 'unknown', k: r.typeCode };
+    default:
+      return { section: r.type === 'GLOBAL_DATA' ? 'global' : 'quota', k: 0 };
+  }
+}
+
+/**
+ * Item keys of two streams read in pairs (record i of A with record i of B), as two
+ * ItemKeyCounters give them, with one count while every pair names the same item (the usual
+ * case: a conversion changes no identity) and two once a pair does not.
+ */
+export class PairedKeyCounter {
+  private readonly shared = new ItemKeyCounter(false);
+  private a: ItemKeyCounter | undefined;
+  private b: ItemKeyCounter | undefined;
+
+  /** Counts a pair of equal records. */
+  same(r: XsRecord): void {
+    if (this.a) {
+      this.a.note(r);
+      this.b!.note(r);
+    } else {
+      this.shared.note(r);
+    }
+  }
+
+  /** Counts a pair and gives the key of each. */
+  keys(x: XsRecord, y: XsRecord): [ItemKey, ItemKey] {
+    if (!this.a) {
+      const kx = countKey(x, false);
+      const ky = countKey(y, false);
+      if (kx === undefined ? ky === undefined : ky !== undefined && kx.section === ky.section && kx.k === ky.k) {
+        const n = this.shared.note(x);
+        return [this.shared.keyOf(x, n), this.shared.keyOf(y, n)];
+      }
+      this.a = this.shared.clone();
+      this.b = this.shared.clone();
+    }
+    return [this.a.keyOf(x, this.a.note(x)), this.b!.keyOf(y, this.b!.note(y))];
+  }
+
+  /** Counts a record of one side only (A: `side` 0, B: 1) and gives its key. */
+  one(side: 0 | 1, r: XsRecord): ItemKey {
+    if (!this.a) {
+      this.a = this.shared.clone();
+      this.b = this.shared.clone();
+    }
+    const c = side === 0 ? this.a : this.b!;
+    return c.keyOf(r, c.note(r));
+  }
+}
+
 /** An item as diff numbers it (`key #2` for a repeated one); undefined for END. */
 export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | undefined;
 
@@ -337,15 +419,37 @@ export type ItemKey = { section: Exclude<Section, 'framing'>; key: string } | un
  * unnumbered, which is exact for a stream whose paths are unique.
  */
 export class ItemKeyCounter {
-  private readonly seen = new Map<Section, Map<string, number>>();
+  private readonly seen = new Map<Section, Map<string | number, number>>();
   constructor(private readonly countNodes = false) {}
   next(r: XsRecord): ItemKey {
+    return this.keyOf(r, this.note(r));
+  }
+
+  /**
+   * Counts `r` and returns how many times its item has come so far (0: not counted: END, or a
+   * node), without making its key (which costs more than the count: quoted strings).
+   */
+  note(r: XsRecord): number {
+    const ck = countKey(r, this.countNodes);
+    if (!ck) return 0;
+    let counts = this.seen.get(ck.section);
+    if (!counts) this.seen.set(ck.section, (counts = new Map()));
+    const n = (counts.get(ck.k) ?? 0) + 1;
+    counts.set(ck.k, n);
+    return n;
+  }
+
+  /** A counter that goes on from where this one is, on its own. */
+  clone(): ItemKeyCounter {
+    const c = new ItemKeyCounter(this.countNodes);
+    for (const [section, counts] of this.seen) c.seen.set(section, new Map(counts));
+    return c;
+  }
+
+  /** The key of `r` as the `n`th of its item (from note). */
+  keyOf(r: XsRecord, n: number): ItemKey {
     const ident = recordIdentity(r);
-    if (!ident || (ident.section === 'node' && !this.countNodes)) return ident;
-    let counts = this.seen.get(ident.section);
-    if (!counts) this.seen.set(ident.section, (counts = new Map()));
-    const n = (counts.get(ident.key) ?? 0) + 1;
-    counts.set(ident.key, n);
+    if (!ident || n === 0) return ident;
     return n > 1 ? { section: ident.section, key: `${ident.key} #${n}` } : ident;
   }
 }
@@ -372,6 +476,11 @@ function sameNode(x: NodeData, y: NodeData): boolean {
 /** Two node records that are equal (then a diff has nothing to say about them). */
 export function sameNodeRecord(x: XsRecord, y: XsRecord): boolean {
   return x.type === 'NODE_DATA' && y.type === 'NODE_DATA' && sameNode(x, y);
+}
+
+/** Neither record is a connection with pending data (in-data or out-data). */
+function noPending(x: XsRecord, y: XsRecord): boolean {
+  return x.type === 'CONNECTION_DATA' && y.type === 'CONNECTION_DATA' && x.inData.length === 0 && x.outData.length === 0 && y.inData.length === 0 && y.outData.length === 0;
 }
 
 /**
@@ -402,7 +511,8 @@ export class LockstepDiff {
       this.onlyB(iy, ky);
       return;
     }
-    if (x.type !== 'NODE_DATA' && (x.type !== 'CONNECTION_DATA' || this.sameOrder) && sameValue(x, y)) return;
+    // (Pending data compares byte for byte only in one byte order, or when there is none.)
+    if (x.type !== 'NODE_DATA' && (x.type !== 'CONNECTION_DATA' || this.sameOrder || noPending(x, y)) && sameValue(x, y)) return;
     const fx = recordFacets(x, this.a.byteOrder);
     const fy = recordFacets(y, this.b.byteOrder);
     compareFacets(kx.section, kx.key, fx.facets, fy.facets, this.semantic, ix, iy);

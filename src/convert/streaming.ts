@@ -6,9 +6,22 @@
 //
 // verifyPass: one pass over the written output, in lockstep with a second reading of the input:
 // decode each written record, check it (with the target), encode it again and compare with the
-// bytes written (the file is what the model says), and compare it with the input record of the
-// same place (LockstepDiff: the semantic comparison of diff.ts, record by record), so that the
-// differences found can be matched against the planned changes.
+// bytes written (the file is what the model says; optional), and compare it with the input
+// record of the same place (LockstepDiff: the semantic comparison of diff.ts, record by record),
+// so that the differences found can be matched against the planned changes.
+//
+// transcodePass: the same output as convertPass, without a model of the records the plan passes
+// unchanged (nearly all: every NODE_DATA): those are rewritten raw by the StreamTranscoder
+// (model/transcode.ts: copied, their integers swapped in place); only the others are decoded,
+// planned and encoded. Where records keep their places it makes no check of the input (see
+// inputCheckOf, and checkPass); to version 1 it decodes and checks every input record.
+//
+// verifyInPlace: verifyPass where records keep their places (byte order, version 2): each
+// written record is decoded, checked, and compared with the input record at the same offset,
+// without decoding that one where it is equal (model/same-record.ts).
+//
+// The CLI writes with transcodePass and verifies with verifyInPlace, or verifyPass (without
+// encoding again) to version 1; convertPass serves the dry run.
 //
 // This serves conversions that keep every record in its place. Repair can drop a DOMAIN_DATA
 // whose domain shows up nowhere in the whole stream, so it needs the whole stream (planConversion).
@@ -16,12 +29,16 @@
 import { StreamChecker } from '../check/index.js';
 import type { CheckReport, TargetName } from '../check/types.js';
 import { StreamReader } from '../model/stream-reader.js';
+import { StreamTranscoder } from '../model/transcode.js';
 import { StreamWriter } from '../model/stream-writer.js';
+import { decodeHeader } from '../model/decode.js';
+import { decodeRecordFast, viewOf } from '../model/fast-decode.js';
+import { sameRecordAt } from '../model/same-record.js';
 import type { StreamHeader, XsRecord } from '../model/types.js';
 import { DecodeError, EncodeError } from '../wire/errors.js';
 import type { Sink } from '../wire/writer.js';
 import { ConversionPlanner, ConvertError, type ConvertOptions } from './convert.js';
-import { ItemKeyCounter, LockstepDiff, sameNodeRecord, type DiffResult } from './diff.js';
+import { ItemKeyCounter, LockstepDiff, PairedKeyCounter, sameNodeRecord, type DiffResult } from './diff.js';
 
 /** Calls `on` with each chunk of a byte source, in order, then returns. */
 export type ChunkSource = (on: (chunk: Uint8Array) => void) => void;
@@ -138,6 +155,102 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
   return result;
 }
 
+/** What transcodePass gives: convertPass's result, the check of the input only where it was made. */
+export type TranscodePassResult = Omit<ConvertPassResult, 'inputCheck' | 'planError' | 'outputCheck'> & {
+  planner: ConversionPlanner;
+  /** Records rewritten raw (the others were decoded and planned). */
+  rawRecords: number;
+  /** The check of the input, made when records do not keep their places (see transcodePass). */
+  inputCheck?: CheckReport;
+};
+
+/**
+ * Read, plan and write in one pass, rewriting raw every record the plan passes unchanged.
+ * Where records keep their places (ConversionPlanner keepsPlaces: no downgrade), the input is
+ * not checked here: see inputCheckOf and checkPass. Otherwise its records are all decoded and
+ * checked on the way, as convertPass does (the verify stage then cannot show that the two
+ * checks agree, and this costs less than a pass of its own). Throws DecodeError where the
+ * input is bad (as convertPass), ConvertError when no plan can be made for its header.
+ */
+export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: Sink): TranscodePassResult {
+  let planner: ConversionPlanner | undefined;
+  let inChecker: StreamChecker | undefined;
+  const keys = new ItemKeyCounter(false);
+  let bytes = 0;
+  let trailingCount = 0;
+  const t = new StreamTranscoder(
+    undefined,
+    sink,
+    {
+      onHeader(h) {
+        planner = new ConversionPlanner(h, opts);
+        if (!planner.keepsPlaces()) inChecker = new StreamChecker(h);
+        return planner.header;
+      },
+      onRecord(r, loc) {
+        inChecker?.visit(r, loc);
+        // (Non-node records decoded here are counted as in convertPass, their keys made only
+        // for a change; records that go raw are never counted: passesRaw says why that changes
+        // no key.)
+        const n = keys.note(r);
+        const out = planner!.record(r, loc.index, () => keys.keyOf(r, n));
+        if (!out) throw new Error('transcodePass: a record was dropped; conversions that drop records need the whole stream');
+        return out;
+      },
+      onTrailing(count) {
+        trailingCount = count;
+      },
+    },
+    { raw: (code) => !inChecker && planner!.passesRaw(code), transient: true },
+  );
+  source((c) => {
+    bytes += c.length;
+    t.push(c);
+  });
+  t.end();
+  // (Bytes after END were copied as they came: kept unless repairing, which does not come here.)
+  if (trailingCount && !planner!.trailing(trailingCount, () => '')) throw new Error('transcodePass: bytes after END to drop');
+  const result: TranscodePassResult = { header: t.header!, records: t.records, bytes, trailingCount, planner: planner!, written: t.written, rawRecords: t.rawRecords };
+  if (inChecker) result.inputCheck = inChecker.finish({ length: trailingCount });
+  return result;
+}
+
+/**
+ * The check of the input, when the verify stage has shown that it must equal the check of the
+ * written file: the written records decode to the input's own (the diff found no difference
+ * but the header's byte order; the verify stage then holds the diff to the plan), and the
+ * check of the written file found nothing. The checker judges records and the header's
+ * version and reserved flags, none of which changed; the byte order it reads pending wire
+ * messages in is the one they were written in (the diff compared them as messages); and a
+ * target adds losses, never findings. Undefined otherwise: check the input (checkPass).
+ * test/convert-transcode.test.ts holds what this gives to the real check of the input.
+ */
+export function inputCheckOf(v: VerifyPassResult): CheckReport | undefined {
+  if (v.decodeError || !v.diff || !v.check || v.check.findings.length) return undefined;
+  if (v.diff.semantic.some((d) => !(d.section === 'header' && d.field === 'byte-order')) || v.diff.bytes.length) return undefined;
+  return { findings: [], ok: true };
+}
+
+/** Checks a stream read from `source` (record offsets in the messages), as convertPass checks its input. */
+export function checkPass(source: ChunkSource): CheckReport {
+  let checker: StreamChecker | undefined;
+  let trailing = 0;
+  const reader = new StreamReader({
+    onHeader(h) {
+      checker = new StreamChecker(h);
+    },
+    onRecord(r, loc) {
+      checker!.visit(r, loc);
+    },
+    onTrailing(count) {
+      trailing = count;
+    },
+  });
+  source((c) => reader.push(c));
+  reader.end();
+  return checker!.finish({ length: trailing });
+}
+
 export interface VerifyPassResult {
   /** Where the written file does not decode (then the rest is what was found up to there). */
   decodeError?: DecodeError;
@@ -150,6 +263,152 @@ export interface VerifyPassResult {
   diff?: DiffResult;
   /** The written file encodes back to the same bytes. */
   reencodes: boolean;
+}
+
+/** Reads the next bytes of a source into `into` (from its start); 0 at the end. */
+export type ChunkReader = (into: Buffer) => number;
+
+/** A file read at any offset (the input, read again by the verify stage). */
+export interface RandomAccess {
+  size: number;
+  /** Reads up to `length` bytes at `at` into `into` (from its start); returns how many. */
+  read(into: Buffer, at: number, length: number): number;
+}
+
+export interface VerifyInPlaceResult extends VerifyPassResult {
+  /** The input, read again, does not decode where the written file has a record, or not with its size. */
+  inputMismatch?: string;
+}
+
+const VERIFY_CHUNK = 1 << 18;
+
+/**
+ * verifyPass for a conversion that keeps every record in its place (ConversionPlanner
+ * keepsPlaces): each record of the written file is decoded (StreamReader), checked, and
+ * compared field by field with the input record at the same offset: sameRecordAt tells,
+ * without decoding the input record, that the fast decoder would give the written record's
+ * model there (nearly every record); any other input record is decoded (decodeRecordFast) and
+ * the two compared by LockstepDiff, which names what differs. No queue of input records is
+ * held (records that outlive a young-generation collection cost more than their decoding).
+ * Output chunks are read into a few reused buffers, the input a chunk at a time at the same
+ * offsets. Does not encode the written file again (`reencodes` stays true): what is compared
+ * is the models the two files decode to.
+ */
+export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?: TargetName): VerifyInPlaceResult {
+  const res: VerifyInPlaceResult = { records: 0, bytes: 0, reencodes: true };
+  const hb = Buffer.alloc(16);
+  let inHeader: StreamHeader;
+  try {
+    inHeader = decodeHeader(hb.subarray(0, input.read(hb, 0, 16)));
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    res.inputMismatch = `the input no longer decodes: ${e.message}`;
+    return res;
+  }
+  const inOrder = inHeader.byteOrder;
+  const inLittle = inOrder === 'little';
+  let win = Buffer.allocUnsafe(VERIFY_CHUNK);
+  let winView = viewOf(win);
+  let winStart = 0;
+  let winLen = 0;
+  let scratch = Buffer.allocUnsafe(256);
+  let checker: StreamChecker | undefined;
+  let lock: LockstepDiff | undefined;
+  let outTrailing = '';
+  let trailingCount = 0;
+  const keys = new PairedKeyCounter();
+  const reader = new StreamReader({
+    onHeader(h) {
+      res.header = h;
+      checker = new StreamChecker(h, target ? { target } : {});
+      lock = new LockstepDiff(inHeader, h);
+    },
+    onRecord(y, loc) {
+      res.records++;
+      // (No byte offsets: this check is also the plan's check of its output, which names records.)
+      checker!.visit(y);
+      if (res.inputMismatch) return;
+      let buf = win;
+      let view = winView;
+      let at = loc.offset - winStart;
+      let base = winStart;
+      let bufEnd = winLen;
+      if (at < 0 || at + loc.wireLen > winLen) {
+        // A record that straddles chunks: its input bytes read on their own.
+        if (scratch.length < loc.wireLen) scratch = Buffer.allocUnsafe(Math.max(loc.wireLen, scratch.length * 2));
+        const n = input.read(scratch, loc.offset, loc.wireLen);
+        buf = scratch.subarray(0, n);
+        view = viewOf(buf);
+        at = 0;
+        base = loc.offset;
+        bufEnd = n;
+      }
+      // Most records: the input's decodes to the written one's, told without decoding it.
+      if (sameRecordAt(y, buf, view, at, bufEnd, inLittle) === loc.wireLen) {
+        // (Counted: they number repeated items in the keys of later pairs.)
+        if (y.type !== 'NODE_DATA') keys.same(y);
+        return;
+      }
+      let x: XsRecord;
+      try {
+        const d = decodeRecordFast(buf, view, at, loc.index, inOrder, base);
+        if (d.location.wireLen !== loc.wireLen) {
+          res.inputMismatch = `record #${loc.index} takes ${loc.wireLen} bytes in the written file but ${d.location.wireLen} in the input`;
+          return;
+        }
+        x = d.record;
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        res.inputMismatch = `the input does not decode where the written file has record #${loc.index}: ${e.message}`;
+        return;
+      }
+      if (sameNodeRecord(x, y)) return; // (most records: nodes, not counted)
+      // Item keys are counted for every other record (they number repeated items) but made only
+      // for a pair that differs.
+      const [kx, ky] = keys.keys(x, y);
+      lock!.pair(x, loc.index, kx, y, loc.index, ky);
+    },
+    onTrailing(count, head) {
+      trailingCount = count;
+      outTrailing = `${hex(head)}${count > head.length ? ` (${count} bytes)` : ''}`;
+    },
+  }, { reuseLocation: true }); // (nothing keeps a location: the checker is given none)
+  // Output chunks: a buffer is read into again once the reader has consumed all of it (it keeps
+  // the tail of a chunk until the record that straddles is complete), and never after END (the
+  // reader keeps views of the bytes after it).
+  const pool: { buf: Buffer; end: number }[] = [];
+  try {
+    for (;;) {
+      let slot = pool.find((b) => b.end <= reader.bytesConsumed && !reader.done);
+      if (!slot) pool.push((slot = { buf: Buffer.allocUnsafe(VERIFY_CHUNK), end: 0 }));
+      const n = written(slot.buf);
+      if (n === 0) break;
+      slot.end = res.bytes + n;
+      // The input at the same offsets, read before the records of this chunk are delivered.
+      if (win.length < n) {
+        win = Buffer.allocUnsafe(n);
+        winView = viewOf(win);
+      }
+      winStart = res.bytes;
+      winLen = input.read(win, res.bytes, n);
+      res.bytes += n;
+      reader.push(slot.buf.subarray(0, n));
+    }
+    reader.end();
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    res.decodeError = e;
+  }
+  if (checker) res.check = checker.finish({ length: trailingCount });
+  if (res.decodeError || !lock || res.inputMismatch) return res;
+  // Bytes after END: those of the input start where the written END ends.
+  const endAt = reader.bytesConsumed;
+  const inCount = Math.max(0, input.size - endAt);
+  const head = Buffer.allocUnsafe(Math.min(inCount, 1 << 20));
+  const got = input.read(head, endAt, head.length);
+  const inTrailing = inCount ? `${hex(head.subarray(0, got))}${inCount > got ? ` (${inCount} bytes)` : ''}` : '';
+  res.diff = lock.finish(inTrailing || null, outTrailing || null);
+  return res;
 }
 
 /** Appends bytes and compares them with the front of a queue of expected chunks. */
@@ -188,14 +447,14 @@ class ComparingSink {
  * Decodes the written output (`written`), checks it, encodes it again, and compares it record by
  * record with the input read again (`input`, pulled in step).
  */
-export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName): VerifyPassResult {
+export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName, o: { reencode?: boolean } = {}): VerifyPassResult {
   // The input, decoded as far as the comparison needs.
   let inHeader: StreamHeader | undefined;
   const queue: XsRecord[] = [];
   let qHead = 0;
   let inTrailing = '';
   let inIndex = 0;
-  const inKeys = new ItemKeyCounter(false);
+  const keys = new PairedKeyCounter();
   const inReader = new StreamReader({
     onHeader(h) {
       inHeader = h;
@@ -229,7 +488,10 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
     return queue[qHead++];
   };
 
+  // Without `reencode` the written file is not encoded again (`reencodes` stays true): what it
+  // decodes to is still compared with the input, field by field.
   const res: VerifyPassResult = { records: 0, bytes: 0, reencodes: true };
+  const reencode = o.reencode ?? true;
   let checker: StreamChecker | undefined;
   let lock: LockstepDiff | undefined;
   let reencoder: StreamWriter | undefined;
@@ -237,31 +499,33 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   let outTrailing = '';
   let trailingHead: Uint8Array | undefined;
   let trailingCount = 0;
-  const outKeys = new ItemKeyCounter(false);
   const reader = new StreamReader({
     onHeader(h) {
       res.header = h;
       checker = new StreamChecker(h, target ? { target } : {});
       while (!inHeader && pull());
       lock = new LockstepDiff(inHeader!, h);
-      reencoder = new StreamWriter(h, compare.sink, { transient: true });
+      if (reencode) reencoder = new StreamWriter(h, compare.sink, { transient: true });
     },
     onRecord(y, loc) {
       res.records++;
       // (No byte offsets: this check is also the plan's check of its output, which names records.)
       checker!.visit(y);
-      if (res.reencodes) {
+      if (reencoder && res.reencodes) {
         try {
-          reencoder!.write(y);
+          reencoder.write(y);
         } catch (e) {
           if (!(e instanceof EncodeError)) throw e;
           res.reencodes = false;
         }
       }
       const x = nextInput();
-      if (x === undefined) lock!.onlyB(loc.index, outKeys.next(y));
+      if (x === undefined) lock!.onlyB(loc.index, keys.one(1, y));
       else if (sameNodeRecord(x, y)) inIndex++; // (most records: no item keys made)
-      else lock!.pair(x, inIndex++, inKeys.next(x), y, loc.index, outKeys.next(y));
+      else {
+        const [kx, ky] = keys.keys(x, y);
+        lock!.pair(x, inIndex++, kx, y, loc.index, ky);
+      }
     },
     onTrailing(count, head) {
       trailingCount = count;
@@ -272,7 +536,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   try {
     written((c) => {
       res.bytes += c.length;
-      if (res.reencodes) compare.expect(c);
+      if (reencode && res.reencodes) compare.expect(c);
       reader.push(c);
     });
     reader.end();
@@ -283,11 +547,11 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   if (checker) res.check = checker.finish({ length: trailingCount });
   if (res.decodeError || !lock) return res;
   // Input records beyond the last written one.
-  for (let x = nextInput(); x !== undefined; x = nextInput()) lock.onlyA(inIndex++, inKeys.next(x));
+  for (let x = nextInput(); x !== undefined; x = nextInput()) lock.onlyA(inIndex++, keys.one(0, x));
   while (pull());
-  if (res.reencodes) {
+  if (reencoder && res.reencodes) {
     try {
-      reencoder!.end(trailingHead && trailingCount <= trailingHead.length ? trailingHead : undefined);
+      reencoder.end(trailingHead && trailingCount <= trailingHead.length ? trailingHead : undefined);
     } catch (e) {
       if (!(e instanceof EncodeError)) throw e;
       res.reencodes = false;
