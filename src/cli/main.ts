@@ -12,23 +12,21 @@ const args = process.argv.slice(2);
 // Loading yargs and every command module takes about as long as reading 100 MB from the page
 // cache: a command whose arguments take only its plain forms runs without them (the command
 // module says which forms; help, usage errors and anything else go through yargs below).
+type PlainCommand = { handler(argv: object): unknown; plain(args: readonly string[]): object | undefined };
+const PLAIN: Record<string, () => Promise<PlainCommand>> = {
+  check: async () => { const m = await import('./commands/check.js'); return { handler: m.checkCommand.handler as PlainCommand['handler'], plain: m.plainCheckArgs }; },
+  dump: async () => { const m = await import('./commands/dump.js'); return { handler: m.dumpCommand.handler as PlainCommand['handler'], plain: m.plainDumpArgs }; },
+  info: async () => { const m = await import('./commands/info.js'); return { handler: m.infoCommand.handler as PlainCommand['handler'], plain: m.plainInfoArgs }; },
+  convert: async () => { const m = await import('./commands/convert.js'); return { handler: m.convertCommand.handler as PlainCommand['handler'], plain: m.plainConvertArgs }; },
+};
+
 async function runPlain(): Promise<boolean> {
-  let plain: { handler(argv: object): unknown; args: object | undefined } | undefined;
-  if (args[0] === 'check') {
-    const { checkCommand, plainCheckArgs } = await import('./commands/check.js');
-    plain = { handler: checkCommand.handler as (argv: object) => unknown, args: plainCheckArgs(args.slice(1)) };
-  } else if (args[0] === 'dump') {
-    const { dumpCommand, plainDumpArgs } = await import('./commands/dump.js');
-    plain = { handler: dumpCommand.handler as (argv: object) => unknown, args: plainDumpArgs(args.slice(1)) };
-  } else if (args[0] === 'info') {
-    const { infoCommand, plainInfoArgs } = await import('./commands/info.js');
-    plain = { handler: infoCommand.handler as (argv: object) => unknown, args: plainInfoArgs(args.slice(1)) };
-  } else if (args[0] === 'convert') {
-    const { convertCommand, plainConvertArgs } = await import('./commands/convert.js');
-    plain = { handler: convertCommand.handler as (argv: object) => unknown, args: plainConvertArgs(args.slice(1)) };
-  }
-  if (!plain?.args) return false;
-  await plain.handler({ ...plain.args, _: [args[0]], $0: 'xsmig' });
+  const load = Object.hasOwn(PLAIN, args[0] ?? '') ? PLAIN[args[0]!] : undefined;
+  if (!load) return false;
+  const command = await load();
+  const plainArgs = command.plain(args.slice(1));
+  if (!plainArgs) return false;
+  await command.handler({ ...plainArgs, _: [args[0]], $0: 'xsmig' });
   return true;
 }
 
