@@ -321,7 +321,8 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
   let lock: LockstepDiff | undefined;
   let endAt = -1;
   const keys = new PairedKeyCounter();
-  const reader: CheckReader = new CheckReader(target ? { target } : {}, VERIFY_CHUNK, {
+  // (The written file is the input's size: the checker makes room for its paths at once.)
+  const reader: CheckReader = new CheckReader(target ? { target, inputSize: input.size } : { inputSize: input.size }, VERIFY_CHUNK, {
     locations: false,
     tap(buf, view, p, wireLen, offset, index, typeCode, record) {
       res.records++;
