@@ -19,7 +19,8 @@
 // that lies whole in a chunk with decodeRecordsFast, in place.
 
 import { HEADER_SIZE, RECORD_HEADER_SIZE, RecordType, type ByteOrder, type RecordTypeName } from '../wire/constants.js';
-import { INT_SIZE, LAYOUTS, WATCH_DATA_EXTENDED_SHORT, type Field, type IntType, type LengthRef, type RecordLayout } from '../wire/layout.js';
+import { CodeGen, lengthExpr, type Scope } from '../wire/codegen.js';
+import { INT_SIZE, LAYOUTS, WATCH_DATA_EXTENDED_SHORT, type Field, type IntType, type RecordLayout } from '../wire/layout.js';
 import { decodeHeader, decodeRecordAt, shortHeaderBodySize } from './decode.js';
 import { SHORT_HEADER_DEFECT, type RecordLocation, type Stream, type XsRecord } from './types.js';
 
@@ -57,35 +58,14 @@ interface Entry {
   cond?: string;
 }
 
-class Gen {
-  private n = 0;
-  readonly lines: string[] = [];
-  readonly vars: string[] = [];
+class Gen extends CodeGen {
   /** A field was selected as a span: the record carries `source`. */
   spans = false;
-  constructor(readonly little: boolean) {}
-  v(hint: string): string {
-    const name = `${hint.replace(/[^A-Za-z0-9_]/g, '_')}_${this.n++}`;
-    this.vars.push(name);
-    return name;
-  }
-  emit(s: string): void {
-    this.lines.push(s);
+  constructor(readonly little: boolean) {
+    super();
   }
 }
 
-/** Scope: layout key -> local variable holding the integer read for it. */
-type Scope = Map<string, string>;
-
-function lengthExpr(ref: LengthRef | number, scope: Scope): string {
-  if (typeof ref === 'number') return String(ref);
-  const keys = typeof ref === 'string' ? [ref] : ref;
-  return `(${keys.map((k) => {
-    const v = scope.get(k);
-    if (v === undefined) throw new Error(`layout refers to ${k} before it is read`);
-    return v;
-  }).join(' + ')})`;
-}
 
 function readIntExpr(g: Gen, int: IntType, at: string): string {
   const le = g.little ? 'true' : 'false';

@@ -12,6 +12,7 @@
 // fault or decodes what the generated code would not. What was swapped before giving up is
 // overwritten by the caller. test/transcode.test.ts holds the output equal to the encoder's.
 
+import { CodeGen, lengthExpr, type Scope } from './codegen.js';
 import { RecordType } from './constants.js';
 import { INT_SIZE, LAYOUTS, WATCH_DATA_EXTENDED_SHORT, type Field, type IntType, type LengthRef, type RecordLayout } from './layout.js';
 
@@ -23,33 +24,13 @@ import { INT_SIZE, LAYOUTS, WATCH_DATA_EXTENDED_SHORT, type Field, type IntType,
  */
 export type BodySwapper = (buf: Uint8Array, view: DataView, p: number, limit: number) => number;
 
-class Gen {
-  private n = 0;
-  readonly lines: string[] = [];
-  readonly vars: string[] = [];
+class Gen extends CodeGen {
   /** `check`: only read what later fields need and check the bounds (same byte order: nothing to swap). */
-  constructor(readonly little: boolean, readonly check = false) {}
-  v(hint: string): string {
-    const name = `${hint.replace(/[^A-Za-z0-9_]/g, '_')}_${this.n++}`;
-    this.vars.push(name);
-    return name;
-  }
-  emit(s: string): void {
-    this.lines.push(s);
+  constructor(readonly little: boolean, readonly check = false) {
+    super();
   }
 }
 
-type Scope = Map<string, string>;
-
-function lengthExpr(ref: LengthRef | number, scope: Scope): string {
-  if (typeof ref === 'number') return String(ref);
-  const keys = typeof ref === 'string' ? [ref] : ref;
-  return `(${keys.map((k) => {
-    const v = scope.get(k);
-    if (v === undefined) throw new Error(`layout refers to ${k} before it is read`);
-    return v;
-  }).join(' + ')})`;
-}
 
 /** Reads the int at `at` (source order) into `v` (when given), then writes it back swapped. */
 function swapIntCode(g: Gen, int: IntType, at: string, v: string | undefined): void {
