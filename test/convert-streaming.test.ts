@@ -4,25 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { chunks, puller } from './helpers/chunk-sources.js';
 import { planConversion, type ConvertOptions } from '../src/convert/convert.js';
 import { deltaId } from '../src/convert/diff.js';
-import { convertPass, verifyPass, type ChunkPuller, type ChunkSource } from '../src/convert/streaming.js';
+import { convertPass, verifyPass } from '../src/convert/streaming.js';
 import { decodeStream } from '../src/model/decode.js';
 import { encodeStream } from '../src/model/encode.js';
 
 const CAPTURES = ['417-basic', 'head-v2-basic', 'head-v2-depth-a', 'head-v2-quota'];
 const cap = (name: string): Buffer => readFileSync(join(__dirname, '..', 'fixtures', 'captures', `${name}.bin`));
 
-/** A source of `b` in chunks of `size` bytes (small: records straddle chunks). */
-function chunks(b: Uint8Array, size: number): ChunkSource {
-  return (on) => {
-    for (let i = 0; i < b.length; i += size) on(b.slice(i, i + size));
-  };
-}
-function puller(b: Uint8Array, size: number): ChunkPuller {
-  let i = 0;
-  return () => (i < b.length ? b.slice(i, (i += size)) : undefined);
-}
 
 function streamed(input: Uint8Array, opts: ConvertOptions): { out: Buffer; pass: ReturnType<typeof convertPass> } {
   const parts: Buffer[] = [];

@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { chunks, puller } from './helpers/chunk-sources.js';
 import { checkStream } from '../src/check/index.js';
 import { ConvertError, planConversion, type ConvertOptions } from '../src/convert/convert.js';
 import { deltaId, ItemKeyCounter, PairedKeyCounter } from '../src/convert/diff.js';
 import {
   checkPass, convertPass, inputCheckOf, transcodePass, verifyInPlace, verifyPass,
-  type ChunkPuller, type ChunkReader, type ChunkSource, type RandomAccess,
+  type ChunkReader, type ChunkSource, type RandomAccess,
 } from '../src/convert/streaming.js';
 import { streamArbitrary } from '../src/model/arbitraries.js';
 import { decodeStream, decodeStreamDetailed } from '../src/model/decode.js';
@@ -37,15 +38,6 @@ function reused(b: Uint8Array, size: number): ChunkSource {
       scratch.fill(0xa5);
     }
   };
-}
-function chunks(b: Uint8Array, size: number): ChunkSource {
-  return (on) => {
-    for (let i = 0; i < b.length; i += size) on(b.slice(i, i + size));
-  };
-}
-function puller(b: Uint8Array, size: number): ChunkPuller {
-  let i = 0;
-  return () => (i < b.length ? b.slice(i, (i += size)) : undefined);
 }
 /** A ChunkReader of `b` giving at most `size` bytes a call (fewer than the buffer holds). */
 function readerOf(b: Uint8Array, size: number): ChunkReader {

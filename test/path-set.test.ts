@@ -3,13 +3,9 @@
 
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ACCEPTED, MAX, clean } from './helpers/paths.js';
 import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from '../src/check/path-set.js';
 
-const ACCEPTED = new Uint8Array(256);
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_@') ACCEPTED[c.charCodeAt(0)] = 1;
-const MAX = 40;
-/** The definition of a clean path. */
-const clean = (p: string): boolean => p.length <= MAX && /^(?:\/[A-Za-z0-9\-_@]+)+$/.test(p);
 
 /** The definition: what checkNode did with a Set of strings. */
 class Reference {
