@@ -59,17 +59,17 @@ class U32Rows<K extends string> {
   private readonly blocks: Uint32Array[] = [];
   private readonly at: Record<K, number>;
   private readonly width: number;
+  /** The row read() gives (one array, reused). */
+  private readonly scratch: Uint32Array;
   constructor(keys: readonly K[]) {
     this.width = keys.length;
-    this.at = Object.fromEntries(keys.map((k, i) => [k, i])) as Record<K, number>;
+    this.at = indexOf(keys);
+    this.scratch = new Uint32Array(keys.length);
   }
   /** Appends a row of zeros; returns its index. */
   push(): number {
     if ((this.length & 1023) === 0) this.blocks.push(new Uint32Array(1024 * this.width));
     return this.length++;
-  }
-  get(i: number, k: K): number {
-    return this.blocks[i >> 10]![(i & 1023) * this.width + this.at[k]]!;
   }
   set(i: number, k: K, v: number): void {
     this.blocks[i >> 10]![(i & 1023) * this.width + this.at[k]] = v;
@@ -77,12 +77,12 @@ class U32Rows<K extends string> {
   add(i: number, k: K, d: number): void {
     this.blocks[i >> 10]![(i & 1023) * this.width + this.at[k]]! += d;
   }
-  /** Row `i`, copied into `into` in column order (the renderer reads tens of thousands of rows). */
-  read(i: number, into: Uint32Array): Uint32Array {
+  /** Row `i` in column order, in an array reused by the next call (the renderer reads tens of thousands of rows). */
+  read(i: number): Uint32Array {
     const b = this.blocks[i >> 10]!;
     const o = (i & 1023) * this.width;
-    for (let k = 0; k < this.width; k++) into[k] = b[o + k]!;
-    return into;
+    for (let k = 0; k < this.width; k++) this.scratch[k] = b[o + k]!;
+    return this.scratch;
   }
 }
 
@@ -101,6 +101,7 @@ const NO_TARGET = 0xffffffff;
 const CONN_COLUMNS = ['connId', 'connType', 'domidOrFd', 'target', 'evtchn', 'inData', 'outData', 'watches', 'depthWatches', 'transactions', 'hasUid', 'uidHi', 'uidLo'] as const;
 const DOMAIN_COLUMNS = ['domid', 'features', 'quotaCount'] as const;
 const C = indexOf(CONN_COLUMNS);
+const D = indexOf(DOMAIN_COLUMNS);
 
 /** Connections as info keeps them; rows read back as ConnInfo. */
 class ConnectionTable extends U32Rows<(typeof CONN_COLUMNS)[number]> {
@@ -109,9 +110,8 @@ class ConnectionTable extends U32Rows<(typeof CONN_COLUMNS)[number]> {
   constructor() {
     super(CONN_COLUMNS);
   }
-  private readonly scratch = new Uint32Array(CONN_COLUMNS.length);
   row(i: number): ConnInfo {
-    const v = this.read(i, this.scratch);
+    const v = this.read(i);
     const connType = v[C.connType]!;
     const c: ConnInfo = { connId: v[C.connId]!, type: connType === 0 ? 'ring' : connType === 1 ? 'socket' : `type ${connType}`, inData: v[C.inData]!, outData: v[C.outData]!, watches: v[C.watches]!, depthWatches: v[C.depthWatches]!, transactions: v[C.transactions]! };
     if (connType === 0) {
@@ -127,14 +127,13 @@ class ConnectionTable extends U32Rows<(typeof CONN_COLUMNS)[number]> {
 /** Domains as info keeps them; the rare quotas that differ from the defaults by row. */
 class DomainTable extends U32Rows<(typeof DOMAIN_COLUMNS)[number]> {
   readonly differing = new Map<number, DomainInfo['quotasDiffering']>();
-  private readonly scratch = new Uint32Array(DOMAIN_COLUMNS.length);
   constructor() {
     super(DOMAIN_COLUMNS);
   }
   row(i: number): DomainInfo {
-    const v = this.read(i, this.scratch);
-    const features = v[1]!;
-    return { domid: v[0]!, features, featureNames: featureNames(features), quotaCount: v[2]!, quotasDiffering: this.differing.get(i) ?? [] };
+    const v = this.read(i);
+    const features = v[D.features]!;
+    return { domid: v[D.domid]!, features, featureNames: featureNames(features), quotaCount: v[D.quotaCount]!, quotasDiffering: this.differing.get(i) ?? [] };
   }
 }
 
@@ -335,16 +334,12 @@ export function summaryCollector(options: { tableRows?: number } = {}): { summar
         }
         case 'DOMAIN_DATA':
         {
-          if (t.domTotal >= keep) {
-            t.domTotal++;
-            break;
-          }
+          if (t.domTotal++ >= keep) break;
           const diff: DomainInfo['quotasDiffering'] = [];
           for (const q of r.quotas) {
             const d = defaults.get(q.name);
             if (d !== q.value) diff.push(d === undefined ? { name: q.name, value: q.value } : { name: q.name, value: q.value, default: d });
           }
-          t.domTotal++;
           const i = doms.push();
           doms.set(i, 'domid', r.domainId);
           doms.set(i, 'features', r.features);
