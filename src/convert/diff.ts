@@ -519,6 +519,24 @@ export class LockstepDiff {
     if (fx.framing.size || fy.framing.size) compareFacets('framing', `${kx.section} ${kx.key}`, fx.framing, fy.framing, this.bytes, ix, iy);
   }
 
+  /**
+   * Whether pair() would find nothing to say of `x` and `y` (read as items of the same place,
+   * each keyed by its identity without a count): what it would report is not kept.
+   */
+  agree(x: XsRecord, y: XsRecord): boolean {
+    // (pair's own test for a pair it has nothing to say of: equal values make equal keys.)
+    if (x.type === 'NODE_DATA' && y.type === 'NODE_DATA') {
+      if (sameNode(x, y)) return true;
+    } else if (x.type === y.type && (x.type !== 'CONNECTION_DATA' || this.sameOrder || noPending(x, y)) && sameValue(x, y)) return true;
+    const s = this.semantic.length;
+    const b = this.bytes.length;
+    this.pair(x, 0, recordIdentity(x), y, 0, recordIdentity(y));
+    const same = this.semantic.length === s && this.bytes.length === b;
+    this.semantic.length = s;
+    this.bytes.length = b;
+    return same;
+  }
+
   /** A record of A with no counterpart in B. */
   onlyA(ix: number, kx: ItemKey): void {
     if (kx) this.semantic.push(entry({ section: kx.section, key: kx.key, field: 'exists', old: true, new: false }, ix));

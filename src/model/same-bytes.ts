@@ -1,6 +1,7 @@
 // "Do these two records say the same, each in its own byte order?", answered from their bytes.
 // For each simple layout of wire/layout.ts (fixed integers, chars, byte and NUL-terminated
-// string fields, arrays of fixed items: NODE_DATA, the watches, GLOBAL_DATA, TRANSACTION_DATA)
+// string fields, integer and string lists, arrays of fixed items, alignment, optional groups
+// and switches: every layout)
 // it generates (once, with `new Function`, as the fast decoder is made) a function that walks
 // both bodies field by field, reading each integer in its record's byte order, and compares
 // them: no string, view or object is made. Used by convert's verify stage to compare the
@@ -14,7 +15,9 @@
 // extras (declared len, padding, a string without its NUL, the 4.22 short header), or of a
 // layout without a comparer, give -1, and the caller decodes them (then compares the models and
 // reports what differs). So a yes means: the fast decoder gives the same model for both, each
-// read in its own byte order (test/same-bytes.test.ts holds the two to each other).
+// read in its own byte order (test/same-bytes.test.ts holds the two to each other). One more
+// "no": pending data (wire messages) that is not empty, in records of two byte orders, since
+// the diff compares it as messages, each read in its record's order.
 
 import { RECORD_HEADER_SIZE, RecordType, roundUp8 } from '../wire/constants.js';
 import { INT_SIZE, LAYOUTS, type Field, type RecordLayout } from '../wire/layout.js';
@@ -23,13 +26,28 @@ import { shortHeaderBodySize } from './decode.js';
 /** Compares the bodies at a[pa, la) and b[pb, lb) (same relative layout); returns a's body end, or -1. */
 type BodyComparer = (a: Uint8Array, av: DataView, pa: number, la: number, b: Uint8Array, bv: DataView, pb: number, lb: number) => number;
 
-/** Whether a layout has only the field kinds the generator knows. */
+/** Whether a layout has only the field kinds the generator knows (every kind the layouts use). */
 function simple(fields: readonly Field[]): boolean {
-  return fields.every((f) => {
-    if (f.kind === 'int') return f.int !== 'u64';
-    if (f.kind === 'char' || f.kind === 'bytes' || f.kind === 'cstring') return true;
-    if (f.kind === 'array') return f.fields.every((h) => (h.kind === 'int' && h.int !== 'u64') || h.kind === 'char');
-    return false;
+  return fields.every((f): boolean => {
+    switch (f.kind) {
+      case 'int':
+      case 'char':
+      case 'bytes':
+      case 'cstring':
+      case 'cstrings':
+      case 'align':
+        return true;
+      case 'ints':
+        return f.int !== 'u64';
+      case 'array':
+        return f.fields.every((h) => (h.kind === 'int' && h.int !== 'u64') || h.kind === 'char');
+      case 'optional':
+        return simple(f.fields);
+      case 'switch':
+        return Object.values(f.cases).every((c) => simple(c.fields)) && simple(f.default.fields);
+      default:
+        return false;
+    }
   });
 }
 
@@ -58,7 +76,13 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
       for (let k = i; k < j; k++) {
         const h = fields[k]!;
         const off = at ? ` + ${at}` : '';
-        if (h.kind === 'int') {
+        if (h.kind === 'int' && h.int === 'u64') {
+          // (Never a length: compared as its low and high words, each read in its order.)
+          const lo = (little: string): number => at + (little === 'true' ? 0 : 4);
+          const hi = (little: string): number => at + (little === 'true' ? 4 : 0);
+          lines.push(`if (av.getUint32(pa + ${lo(la)}, ${la}) !== bv.getUint32(pb + ${lo(lb)}, ${lb}) || av.getUint32(pa + ${hi(la)}, ${la}) !== bv.getUint32(pb + ${hi(lb)}, ${lb})) return -1;`);
+          at += 8;
+        } else if (h.kind === 'int') {
           const v = `v${uid.n++}`;
           lines.push(`const ${v} = ${readInt(h.int, 'a', 'av', `pa${off}`, la)}; if (${v} !== ${readInt(h.int, 'b', 'bv', `pb${off}`, lb)}) return -1;`);
           vars.set(h.key, v);
@@ -73,20 +97,68 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
       continue;
     }
     const lenOf = (ref: unknown): string => {
-      if (typeof ref !== 'string' || !vars.has(ref)) throw new Error(`same-bytes: length ${String(ref)} not read before ${f.name}`);
-      return vars.get(ref)!;
+      if (typeof ref === 'number') return String(ref);
+      const keys = typeof ref === 'string' ? [ref] : (ref as string[]);
+      return `(${keys.map((k) => {
+        if (!vars.has(k)) throw new Error(`same-bytes: length ${k} not read before ${f.name}`);
+        return vars.get(k)!;
+      }).join(' + ')})`;
     };
     switch (f.kind) {
       case 'bytes':
       case 'cstring': {
         const n = lenOf(f.length);
         lines.push(`if (pa + ${n} > ea || pb + ${n} > eb) return -1;`);
+        // (Wire messages in two byte orders: compared as messages, by the caller.)
+        if (f.kind === 'bytes' && f.wireMessages && la !== lb) lines.push(`if (${n} !== 0) return -1;`);
         // (Terminated: a string without its NUL would decode with `unterminated`.)
         if (f.kind === 'cstring') lines.push(`if (${n} === 0 || a[pa + ${n} - 1] !== 0) return -1;`);
         // (Bytes are the same in either order: compared four at a time, then the rest.)
         lines.push(`{ let k = 0; for (; k + 4 <= ${n}; k += 4) if (av.getUint32(pa + k) !== bv.getUint32(pb + k)) return -1;`);
         lines.push(`  for (; k < ${n}; k++) if (a[pa + k] !== b[pb + k]) return -1; }`);
         lines.push(`pa += ${n}; pb += ${n};`);
+        break;
+      }
+      case 'ints': {
+        const n = lenOf(f.count);
+        const size = INT_SIZE[f.int];
+        lines.push(`if (pa + ${n} * ${size} > ea || pb + ${n} * ${size} > eb) return -1;`);
+        lines.push(`for (let i = 0; i < ${n}; i++, pa += ${size}, pb += ${size}) if (${readInt(f.int, 'a', 'av', 'pa', la)} !== ${readInt(f.int, 'b', 'bv', 'pb', lb)}) return -1;`);
+        break;
+      }
+      case 'cstrings': {
+        // (Each NUL-terminated; one without its NUL before the end: decoded with extras.)
+        const n = lenOf(f.count);
+        lines.push(`for (let i = 0; i < ${n}; i++) {`);
+        lines.push(`  for (;;) { if (pa >= ea || pb >= eb) return -1; const c = a[pa++]; if (c !== b[pb++]) return -1; if (c === 0) break; }`);
+        lines.push(`}`);
+        break;
+      }
+      case 'align': {
+        // (Zero in both: the decoder keeps padding that is not as a field.)
+        lines.push(`{ const n = (${f.to} - ((pa - a0) % ${f.to})) % ${f.to}; if (pa + n > ea || pb + n > eb) return -1;`);
+        lines.push(`  for (let k = 0; k < n; k++) if (a[pa + k] !== 0 || b[pb + k] !== 0) return -1; pa += n; pb += n; }`);
+        break;
+      }
+      case 'optional': {
+        const on = vars.get(f.when.key);
+        if (on === undefined) throw new Error(`same-bytes: ${f.name} depends on ${f.when.key}, not read before it`);
+        lines.push(`if ((${on} & ${f.when.mask}) !== 0) {`);
+        genFields(lines, f.fields, la, lb, vars, uid);
+        lines.push(`}`);
+        break;
+      }
+      case 'switch': {
+        const tag = vars.get(f.on);
+        if (tag === undefined) throw new Error(`same-bytes: ${f.name} switches on ${f.on}, not read before it`);
+        Object.entries(f.cases).forEach(([value, c], k) => {
+          lines.push(`${k === 0 ? '' : 'else '}if (${tag} === ${Number(value)}) {`);
+          genFields(lines, c.fields, la, lb, new Map(), uid);
+          lines.push(`}`);
+        });
+        lines.push(`else {`);
+        genFields(lines, f.default.fields, la, lb, new Map(), uid);
+        lines.push(`}`);
         break;
       }
       case 'array': {
@@ -99,7 +171,7 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
         break;
       }
       default:
-        throw new Error(`same-bytes: no comparer for field kind ${f.kind}`);
+        throw new Error(`same-bytes: no comparer for field kind ${(f as Field).kind}`);
     }
   }
 }
@@ -107,6 +179,7 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
 /** The source of a body comparer for `layout`, a in order `aLittle`, b in order `bLittle` (exported for inspection). */
 export function bodyBytesComparerSource(layout: RecordLayout, aLittle: boolean, bLittle: boolean): string {
   const lines: string[] = [`// ${layout.type}, a ${aLittle ? 'little' : 'big'}-endian, b ${bLittle ? 'little' : 'big'}-endian (generated from wire/layout.ts)`];
+  lines.push('const a0 = pa;');
   genFields(lines, layout.fields, String(aLittle), String(bLittle), new Map(), { n: 0 });
   lines.push('return pa;');
   return lines.join('\n');

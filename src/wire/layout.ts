@@ -31,8 +31,12 @@ export interface IntField extends Base {
 }
 /** A u8 that holds an ASCII letter (permission type). */
 export interface CharField extends Base { kind: 'char' }
-/** Raw bytes whose count an earlier field gives. */
-export interface BytesField extends Base { kind: 'bytes'; length: LengthRef | number }
+/**
+ * Raw bytes whose count an earlier field gives. `wireMessages`: they hold xenstore wire
+ * messages, whose header integers are in the record's byte order (so equal bytes in two byte
+ * orders are not the same messages).
+ */
+export interface BytesField extends Base { kind: 'bytes'; length: LengthRef | number; wireMessages?: boolean }
 /** A string whose byte count (an earlier field) includes its terminating NUL. */
 export interface CStringField extends Base { kind: 'cstring'; length: LengthRef }
 /** `count` NUL-terminated strings one after another (quota names). */
@@ -120,8 +124,8 @@ export const LAYOUTS: Record<RecordTypeName, RecordLayout> = {
       { kind: 'int', name: 'in-data-len', key: 'inDataLen', int: 'u16', sizeOf: 'inData', doc: 'bytes of a partly received request' },
       { kind: 'int', name: 'out-resp-len', key: 'outRespLen', int: 'u16', doc: 'bytes at the start of out-data that are the unsent rest of a partly sent response' },
       { kind: 'int', name: 'out-data-len', key: 'outDataLen', int: 'u32', sizeOf: 'outData', doc: 'bytes of queued output' },
-      { kind: 'bytes', name: 'in-data', key: 'inData', length: 'inDataLen', doc: 'partly received request (wire header and payload)' },
-      { kind: 'bytes', name: 'out-data', key: 'outData', length: 'outDataLen', doc: 'queued responses and watch events' },
+      { kind: 'bytes', name: 'in-data', key: 'inData', length: 'inDataLen', wireMessages: true, doc: 'partly received request (wire header and payload)' },
+      { kind: 'bytes', name: 'out-data', key: 'outData', length: 'outDataLen', wireMessages: true, doc: 'queued responses and watch events' },
       {
         kind: 'optional', name: 'unique-id present', when: { key: 'fields', mask: 1 },
         fields: [
