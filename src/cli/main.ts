@@ -21,6 +21,8 @@ const PLAIN: Record<string, () => Promise<PlainCommand>> = {
 };
 
 async function runPlain(): Promise<boolean> {
+  // (A large conversion's verify thread boots while the command loads: see verify-prestart.ts.)
+  if (args[0] === 'convert') (await import('./verify-prestart.js')).prestart(args.slice(1));
   const load = Object.hasOwn(PLAIN, args[0] ?? '') ? PLAIN[args[0]!] : undefined;
   if (!load) return false;
   const command = await load();

@@ -86,7 +86,7 @@ export function writeAllSync(fd: number, data: Uint8Array): void {
  */
 export function writeFileAtomic(
   path: string,
-  produce: (write: (chunk: Uint8Array) => void) => void,
+  produce: (write: (chunk: Uint8Array) => void, tmpPath: string) => void,
   beforeRename?: (tmpPath: string) => void,
 ): void {
   const tmp = join(dirname(path), `.${basename(path)}.xsmig-${process.pid}-${Date.now().toString(36)}.tmp`);
@@ -97,7 +97,7 @@ export function writeFileAtomic(
     throw new CliError(EXIT.CANT_CREATE, `cannot create ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
-    produce((chunk) => writeAllSync(fd, chunk));
+    produce((chunk) => writeAllSync(fd, chunk), tmp);
     fsyncSync(fd);
     closeSync(fd);
     beforeRename?.(tmp);

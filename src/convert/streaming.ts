@@ -30,7 +30,7 @@
 import { StreamChecker } from '../check/index.js';
 import type { CheckReport, TargetName } from '../check/types.js';
 import { StreamReader } from '../model/stream-reader.js';
-import { StreamTranscoder } from '../model/transcode.js';
+import { StreamTranscoder, type TranscodeHandlers } from '../model/transcode.js';
 import { StreamWriter } from '../model/stream-writer.js';
 import { decodeHeader } from '../model/decode.js';
 import { decodeRecordFast, viewOf } from '../model/fast-decode.js';
@@ -41,6 +41,9 @@ import type { StreamHeader, XsRecord } from '../model/types.js';
 import { DecodeError, EncodeError } from '../wire/errors.js';
 import type { Sink } from '../wire/writer.js';
 import { ConversionPlanner, ConvertError, type ConvertOptions } from './convert.js';
+import { trailingText } from './trailing.js';
+import { WrittenComparer } from './written-compare.js';
+import type { WrittenFileCheck } from './verify-thread.js';
 import { ItemKeyCounter, LockstepDiff, PairedKeyCounter, sameNodeRecord, type DiffResult } from './diff.js';
 
 /** Calls `on` with each chunk of a byte source, in order, then returns. */
@@ -73,9 +76,6 @@ export interface ConvertPassOptions {
   readRange?: (offset: number, length: number) => Uint8Array;
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-/** Bytes after END as the diff names them: the hex of those kept, and their count when some were not. */
-const trailingText = (head: Uint8Array, count: number): string => `${hex(head)}${count > head.length ? ` (${count} bytes)` : ''}`;
 
 /** Read, check the input, plan, write: one pass. Throws DecodeError where the input is bad. */
 export function convertPass(source: ChunkSource, opts: ConvertOptions, o: ConvertPassOptions = {}): ConvertPassResult {
@@ -131,7 +131,7 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
     reader.push(c);
   });
   reader.end();
-  const keepTrailing = planner ? planner.trailing(trailingCount, () => hex(trailingHead)) : false;
+  const keepTrailing = planner ? planner.trailing(trailingCount, () => trailingText(trailingHead, trailingHead.length)) : false;
   if (writer) {
     if (keepTrailing && trailingCount > trailingHead.length) {
       writer.end();
@@ -167,6 +167,10 @@ export type TranscodePassResult = Omit<ConvertPassResult, 'inputCheck' | 'planEr
   rawRecords: number;
   /** The check of the input, made when records do not keep their places (see transcodePass). */
   inputCheck?: CheckReport;
+  /** With `compare`, where records keep their places: each written record compared with its input record. */
+  comparer?: WrittenComparer;
+  /** With the comparer: the input's bytes after END (trailingText; '' for none). */
+  trailing?: string;
 };
 
 /**
@@ -177,37 +181,41 @@ export type TranscodePassResult = Omit<ConvertPassResult, 'inputCheck' | 'planEr
  * checks agree, and this costs less than a pass of its own). Throws DecodeError where the
  * input is bad (as convertPass), ConvertError when no plan can be made for its header.
  */
-export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: Sink): TranscodePassResult {
+export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: Sink, o: { compare?: boolean } = {}): TranscodePassResult {
   let planner: ConversionPlanner | undefined;
   let inChecker: StreamChecker | undefined;
+  let comparer: WrittenComparer | undefined;
   const keys = new ItemKeyCounter(false);
   let bytes = 0;
   let trailingCount = 0;
-  const t = new StreamTranscoder(
-    undefined,
-    sink,
-    {
-      onHeader(h) {
-        planner = new ConversionPlanner(h, opts);
-        if (!planner.keepsPlaces()) inChecker = new StreamChecker(h);
-        return planner.header;
-      },
-      onRecord(r, loc) {
-        inChecker?.visit(r, loc);
-        // (Non-node records decoded here are counted as in convertPass, their keys made only
-        // for a change; records that go raw are never counted: passesRaw says why that changes
-        // no key.)
-        const n = keys.note(r);
-        const out = planner!.record(r, loc.index, () => keys.keyOf(r, n));
-        if (!out) throw new Error('transcodePass: a record was dropped; conversions that drop records need the whole stream');
-        return out;
-      },
-      onTrailing(count) {
-        trailingCount = count;
-      },
+  let trailing = '';
+  const handlers: TranscodeHandlers = {
+    onHeader(h) {
+      planner = new ConversionPlanner(h, opts);
+      if (!planner.keepsPlaces()) inChecker = new StreamChecker(h);
+      else if (o.compare) {
+        // (Read by the transcoder from here on: set before the first record.)
+        comparer = new WrittenComparer(h, planner.header);
+        handlers.onWritten = comparer.onWritten;
+      }
+      return planner.header;
     },
-    { raw: (code) => !inChecker && planner!.passesRaw(code), transient: true },
-  );
+    onRecord(r, loc) {
+      inChecker?.visit(r, loc);
+      // (Non-node records decoded here are counted as in convertPass, their keys made only
+      // for a change; records that go raw are never counted: passesRaw says why that changes
+      // no key.)
+      const n = keys.note(r);
+      const out = planner!.record(r, loc.index, () => keys.keyOf(r, n));
+      if (!out) throw new Error('transcodePass: a record was dropped; conversions that drop records need the whole stream');
+      return out;
+    },
+    onTrailing(count, head) {
+      trailingCount = count;
+      if (comparer) trailing = trailingText(head, count);
+    },
+  };
+  const t = new StreamTranscoder(undefined, sink, handlers, { raw: (code) => !inChecker && planner!.passesRaw(code), transient: true });
   source((c) => {
     bytes += c.length;
     t.push(c);
@@ -217,6 +225,10 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
   if (trailingCount && !planner!.trailing(trailingCount, () => '')) throw new Error('transcodePass: bytes after END to drop');
   const result: TranscodePassResult = { header: t.header!, records: t.records, bytes, trailingCount, planner: planner!, written: t.written, rawRecords: t.rawRecords };
   if (inChecker) result.inputCheck = inChecker.finish({ length: trailingCount });
+  if (comparer) {
+    result.comparer = comparer;
+    result.trailing = trailing;
+  }
   return result;
 }
 
@@ -270,6 +282,8 @@ export interface RandomAccess {
 export interface VerifyInPlaceResult extends VerifyPassResult {
   /** The input, read again, does not decode where the written file has a record, or not with its size. */
   inputMismatch?: string;
+  /** The file read back is not what pass 1 wrote and compared (verifyAsWritten). */
+  notAsWritten?: string;
 }
 
 const VERIFY_CHUNK = 1 << 18;
@@ -392,6 +406,28 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
   const got = input.read(head, endAt, head.length);
   const inTrailing = inCount ? trailingText(head.subarray(0, got), inCount) : '';
   res.diff = lock.finish(inTrailing || null, outTrailing || null);
+  return res;
+}
+
+/**
+ * verifyInPlace's result from the two halves made without reading the input again: the check
+ * of the written file read back (VerifyThread), and pass 1's comparer, which found that every
+ * record written agrees with the one read. Undefined when the comparer found a record that does
+ * not agree (then run verifyInPlace: it names what differs).
+ */
+export function verifyAsWritten(file: WrittenFileCheck, pass: TranscodePassResult): VerifyInPlaceResult | undefined {
+  const comparer = pass.comparer;
+  if (!comparer || comparer.differsAt !== undefined) return undefined;
+  const res: VerifyInPlaceResult = { records: file.records, bytes: file.bytes, reencodes: true };
+  if (file.header) res.header = file.header;
+  if (file.check) res.check = file.check;
+  if (file.decodeError) {
+    res.decodeError = file.decodeError;
+    return res;
+  }
+  if (file.notAsWritten) res.notAsWritten = file.notAsWritten;
+  else if (file.records !== comparer.records) res.notAsWritten = `${file.records} records were read back, ${comparer.records} written`;
+  else res.diff = comparer.finish(pass.trailing ?? '', file.trailing);
   return res;
 }
 

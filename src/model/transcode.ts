@@ -65,6 +65,17 @@ export interface TranscodeHandlers {
   onRecord?(record: XsRecord, location: RecordLocation): XsRecord | undefined;
   /** Bytes after END: their count, and their first bytes (up to 1 MiB). */
   onTrailing?(count: number, head: Uint8Array): void;
+  /**
+   * Records `first` to `first + count - 1`, read from inBuf[inAt, inAt + inLen), were written
+   * as outBuf[outAt, outAt + outLen) (a run written raw, or one record; `record` is the input
+   * record when it was decoded). Both are valid only during the call, and the output bytes are
+   * those the sink will be given. Lets a caller compare what it writes with what it read.
+   */
+  onWritten?(
+    inBuf: Buffer, inView: DataView, inAt: number, inLen: number,
+    outBuf: Buffer, outView: DataView, outAt: number, outLen: number,
+    first: number, count: number, record: XsRecord | undefined,
+  ): void;
 }
 
 export interface TranscodeOptions {
@@ -263,6 +274,7 @@ export class StreamTranscoder {
         }
         // (A short-header record is shorter than its declared len: the run may stop early.)
         const done = q - at;
+        if (count > 0) this.h.onWritten?.(buf, view, pos, done, w.blockBuffer, bview, at, done, this.index, count, undefined);
         w.commit(done);
         this.rawRecords += count;
         this.index += count;
@@ -288,7 +300,12 @@ export class StreamTranscoder {
       this.base += location.wireLen;
       if (record.type === 'END') this.ended = true;
       const out = this.h.onRecord ? this.h.onRecord(record, location) : record;
-      if (out !== undefined) writeRecord(w, out, this.outIndex++);
+      if (out !== undefined) {
+        const from = w.reserve(0);
+        writeRecord(w, out, this.outIndex++);
+        // (The block may have grown: it is read after the write.)
+        this.h.onWritten?.(buf, view, pos - location.wireLen, location.wireLen, w.blockBuffer, w.dataView, from, w.reserve(0) - from, location.index, 1, record);
+      }
       w.maybeFlush();
       if (one) return pos;
     }

@@ -1,0 +1,193 @@
+// The check half of convert's verify stage on a second thread, following the temporary file as
+// pass 1 writes it (a byte-order conversion of a large file: see cli/commands/convert.ts).
+//
+// The worker (verify-worker.ts) reads the file back from disk as it grows, checks it through a
+// CheckReader (with the target), and sums what it read (CRC-32). The main thread sums what it
+// handed to the file the same way: equal sums and sizes tie the file on disk to the bytes that
+// pass 1 compared with the input as it wrote them (WrittenComparer), so the verify still rests
+// on the file read back, not on the bytes in memory.
+//
+// The two threads share four 64-bit counters (a SharedArrayBuffer); the result comes back as
+// one message, taken without the event loop (receiveMessageOnPort), so convert stays one
+// synchronous run. Any failure of the thread (it cannot start, throws, or stops making
+// progress) gives no result, and the caller runs the serial verify instead.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
+import type { CheckReport, TargetName } from '../check/types.js';
+import type { StreamHeader } from '../model/types.js';
+import { DecodeError } from '../wire/errors.js';
+
+/** Slots of the shared counters. */
+export const AVAILABLE = 0; // bytes of the file written so far (the worker may read them)
+export const STATE = 1; // 0 writing, 1 written (AVAILABLE is final), 2 abandoned (the worker stops)
+export const RESULT = 2; // 0 working, 1 the result has been posted
+export const PROGRESS = 3; // bytes the worker has read (shows it is alive)
+export const BEGIN = 4; // 0 not yet, 1 the file is named (a VerifyThreadBegin on the port)
+const SLOTS = 5;
+
+/** The worker's workerData. */
+export interface VerifyThreadInput {
+  counters: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** The file to follow, sent when it is known (the worker boots before). */
+export interface VerifyThreadBegin {
+  path: string;
+  target?: TargetName;
+  /** The written file will be about this size (the checker sizes its path set from it). */
+  sizeHint: number;
+}
+
+/** A DecodeError as it crosses threads. */
+export interface DecodeErrorFields {
+  offset: number;
+  recordIndex: number;
+  recordType: number | undefined;
+  field: string | undefined;
+  expected: string;
+  found: string;
+}
+
+export interface VerifyThreadMessage {
+  /** The worker failed for a reason of its own (not the file's): run the serial verify. */
+  failed?: string;
+  decodeError?: DecodeErrorFields;
+  header?: StreamHeader;
+  records: number;
+  bytes: number;
+  check?: CheckReport;
+  /** Bytes after END, as the diff names them ('' when none). */
+  trailing: string;
+  /** CRC-32 of every byte read. */
+  crc: number;
+}
+
+/** What the thread found in the written file. */
+export interface WrittenFileCheck {
+  decodeError?: DecodeError;
+  header?: StreamHeader;
+  records: number;
+  bytes: number;
+  check?: CheckReport;
+  trailing: string;
+  /** The file read back is not what was written (its size or its CRC-32 differs). */
+  notAsWritten?: string;
+}
+
+/** A worker that gives no sign of life for this long is given up (then the serial verify runs). */
+const STALL_MS = 30_000;
+
+export class VerifyThread {
+  private readonly counters: BigInt64Array;
+  private crc = 0;
+  private written = 0;
+  private ended = false;
+
+  private constructor(private readonly worker: Worker, private readonly port: MessagePort, shared: SharedArrayBuffer) {
+    this.counters = new BigInt64Array(shared);
+  }
+
+  /**
+   * Starts the worker, which boots and then waits for begin() (about 40 ms of start-up, spent
+   * on the other core while the caller gets ready); undefined when it cannot be started (the
+   * compiled worker is absent, as when xsmig runs from its TypeScript sources). A thread that
+   * is never begun stops when the process exits.
+   */
+  static spawn(): VerifyThread | undefined {
+    const url = new URL('./verify-worker.js', import.meta.url);
+    if (url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) return undefined;
+    const shared = new SharedArrayBuffer(SLOTS * 8);
+    const { port1, port2 } = new MessageChannel();
+    const input: VerifyThreadInput = { counters: shared, port: port2 };
+    let worker: Worker;
+    try {
+      worker = new Worker(url, { workerData: input, transferList: [port2] });
+    } catch {
+      return undefined;
+    }
+    // (Never keeps the process alive: its result is taken synchronously or not at all.)
+    worker.unref();
+    port1.unref();
+    worker.on('error', () => undefined); // (a failure shows as no result: see result())
+    const t = new VerifyThread(worker, port1, shared);
+    process.once('exit', () => t.release());
+    return t;
+  }
+
+  /** The worker follows `path`, which is about to be written. */
+  begin(path: string, target: TargetName | undefined, sizeHint: number): void {
+    const b: VerifyThreadBegin = { path, sizeHint };
+    if (target) b.target = target;
+    this.port.postMessage(b);
+    Atomics.store(this.counters, BEGIN, 1n);
+    Atomics.notify(this.counters, BEGIN);
+  }
+
+  /** `chunk` was written to the file (in order). */
+  wrote(chunk: Uint8Array): void {
+    this.crc = crc32(chunk, this.crc);
+    this.written += chunk.length;
+    Atomics.store(this.counters, AVAILABLE, BigInt(this.written));
+    Atomics.notify(this.counters, AVAILABLE);
+  }
+
+  /** Every byte was written. */
+  end(): void {
+    this.ended = true;
+    Atomics.store(this.counters, STATE, 1n);
+    Atomics.notify(this.counters, AVAILABLE);
+  }
+
+  /** The result is not wanted: the worker stops. */
+  abandon(): void {
+    this.release();
+    void this.worker.terminate();
+  }
+
+  /** Tells the worker to stop wherever it waits. */
+  private release(): void {
+    Atomics.store(this.counters, STATE, 2n);
+    Atomics.notify(this.counters, AVAILABLE);
+    Atomics.notify(this.counters, BEGIN);
+  }
+
+  /**
+   * Waits for the worker (after end()) and gives what it found, or undefined when it failed
+   * or stalled (then it is abandoned).
+   */
+  result(): WrittenFileCheck | undefined {
+    if (!this.ended) throw new Error('VerifyThread: result() before end()');
+    let seen = -1n;
+    let quietSince = Date.now();
+    while (Atomics.load(this.counters, RESULT) === 0n) {
+      Atomics.wait(this.counters, RESULT, 0n, 1000);
+      const now = Atomics.load(this.counters, PROGRESS);
+      if (now !== seen) {
+        seen = now;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince > STALL_MS) {
+        this.abandon();
+        return undefined;
+      }
+    }
+    const got = receiveMessageOnPort(this.port);
+    this.port.close();
+    const m = got?.message as VerifyThreadMessage | undefined;
+    if (!m || m.failed !== undefined) return undefined;
+    const out: WrittenFileCheck = { records: m.records, bytes: m.bytes, trailing: m.trailing };
+    if (m.header) out.header = m.header;
+    if (m.check) out.check = m.check;
+    if (m.decodeError) {
+      const d = m.decodeError;
+      out.decodeError = new DecodeError({ offset: d.offset, recordIndex: d.recordIndex, recordType: d.recordType, field: d.field }, d.expected, d.found);
+      return out;
+    }
+    if (m.bytes !== this.written) out.notAsWritten = `${m.bytes} bytes were read back, ${this.written} written`;
+    else if (m.crc !== this.crc) out.notAsWritten = `the bytes read back are not those written (CRC-32 0x${(m.crc >>> 0).toString(16)}, written 0x${(this.crc >>> 0).toString(16)})`;
+    return out;
+  }
+}
