@@ -23,8 +23,6 @@ import { RECORD_HEADER_SIZE, RecordType, roundUp8 } from '../wire/constants.js';
 import { INT_SIZE, LAYOUTS, type Field, type RecordLayout } from '../wire/layout.js';
 import { shortHeaderBodySize } from './decode.js';
 
-/** Compares the bodies at a[pa, la) and b[pb, lb) (same relative layout); returns a's body end, or -1. */
-type BodyComparer = (a: Uint8Array, av: DataView, pa: number, la: number, b: Uint8Array, bv: DataView, pb: number, lb: number) => number;
 
 /** Whether a layout has only the field kinds the generator knows (every kind the layouts use). */
 function simple(fields: readonly Field[]): boolean {
@@ -176,40 +174,104 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
   }
 }
 
-/** The source of a body comparer for `layout`, a in order `aLittle`, b in order `bLittle` (exported for inspection). */
-export function bodyBytesComparerSource(layout: RecordLayout, aLittle: boolean, bLittle: boolean): string {
-  const lines: string[] = [`// ${layout.type}, a ${aLittle ? 'little' : 'big'}-endian, b ${bLittle ? 'little' : 'big'}-endian (generated from wire/layout.ts)`];
-  lines.push('const a0 = pa;');
-  genFields(lines, layout.fields, String(aLittle), String(bLittle), new Map(), { n: 0 });
-  lines.push('return pa;');
-  return lines.join('\n');
+/**
+ * Emits the comparison of a layout's last fields when they are all byte and NUL-terminated
+ * string fields (the path and value of a node, the path and token of a watch): their NULs are
+ * checked, then all that is left of the body, padding included, is compared as one run of
+ * bytes, four at a time (a canonical record's padding lies inside its len). Leaves `pa` at a's
+ * body end. Returns false (emitting nothing) for any other tail.
+ */
+function genTail(lines: string[], fields: readonly Field[], la: string, lb: string, vars: Map<string, string>): boolean {
+  if (fields.length === 0 || !fields.every((f) => f.kind === 'bytes' || f.kind === 'cstring')) return false;
+  const lens: string[] = [];
+  for (const f of fields) {
+    if (f.kind !== 'bytes' && f.kind !== 'cstring') return false;
+    const ref = f.length;
+    if (typeof ref === 'number') lens.push(String(ref));
+    else if (typeof ref === 'string' && vars.has(ref)) lens.push(vars.get(ref)!);
+    else return false;
+  }
+  lines.push(`{ const tn = ${lens.join(' + ')}; if (pa + tn > ea) return -1;`);
+  let at = '0';
+  fields.forEach((f, i) => {
+    const n = lens[i]!;
+    // (Terminated: a string without its NUL would decode with `unterminated`.)
+    if (f.kind === 'cstring') lines.push(`  if (${n} === 0 || a[pa + ${at} + ${n} - 1] !== 0) return -1;`);
+    // (Wire messages in two byte orders: compared as messages, by the caller.)
+    if (f.kind === 'bytes' && f.wireMessages && la !== lb) lines.push(`  if (${n} !== 0) return -1;`);
+    at = `${at} + ${n}`;
+  });
+  lines.push(`  const m = ea - pa; if (eb - pb !== m) return -1;`);
+  lines.push(`  let k = 0; for (; k + 4 <= m; k += 4) if (av.getInt32(pa + k, true) !== bv.getInt32(pb + k, true)) return -1;`);
+  lines.push(`  for (; k < m; k++) if (a[pa + k] !== b[pb + k]) return -1;`);
+  lines.push(`  pa += tn; }`);
+  return true;
 }
 
-function compile(layout: RecordLayout, aLittle: boolean, bLittle: boolean): BodyComparer {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function(`return function same_bytes_${layout.type}(a, av, pa, ea, b, bv, pb, eb) {\n${bodyBytesComparerSource(layout, aLittle, bLittle)}\n};`)() as BodyComparer;
+/** Emits the comparison of `layout`'s body at a[pa, ea) and b[pb, eb); leaves `pa` at a's body end. */
+function genBody(lines: string[], layout: RecordLayout, la: string, lb: string): void {
+  const fields = layout.fields;
+  // The longest tail of byte and string fields, compared in one run.
+  let t = fields.length;
+  while (t > 0 && (fields[t - 1]!.kind === 'bytes' || fields[t - 1]!.kind === 'cstring')) t--;
+  const vars = new Map<string, string>();
+  genFields(lines, fields.slice(0, t), la, lb, vars, { n: 0 });
+  if (t < fields.length && !genTail(lines, fields.slice(t), la, lb, vars)) genFields(lines, fields.slice(t), la, lb, vars, { n: 1000 });
 }
 
-/** Comparers by type code, for each pair of orders [a little][b little], compiled on first use. */
-const TABLES: (BodyComparer | undefined)[][] = [0, 1, 2, 3].map((k) => {
-  const aLittle = (k & 2) !== 0;
-  const bLittle = (k & 1) !== 0;
-  const t: (BodyComparer | undefined)[] = [];
+/**
+ * The source of the comparer for records in a in order `aLittle` and b in order `bLittle`
+ * (exported for inspection): one function, a case per layout, so that the common records take
+ * no call of their own.
+ */
+export function sameBytesSource(aLittle: boolean, bLittle: boolean): string {
+  const la = String(aLittle);
+  const lb = String(bLittle);
+  const lines: string[] = [
+    `// a ${aLittle ? 'little' : 'big'}-endian, b ${bLittle ? 'little' : 'big'}-endian (generated from wire/layout.ts)`,
+    `if (aOffset + ${RECORD_HEADER_SIZE} > aEnd || bOffset + ${RECORD_HEADER_SIZE} > bEnd) return -1;`,
+    `const typeCode = av.getUint32(aOffset, ${la}); if (bv.getUint32(bOffset, ${lb}) !== typeCode) return -1;`,
+    `const len = av.getUint32(aOffset + 4, ${la}); if (bv.getUint32(bOffset + 4, ${lb}) !== len) return -1;`,
+    `const wire = ${RECORD_HEADER_SIZE} + len + ((8 - (len & 7)) & 7);`,
+    `if (aOffset + wire > aEnd || bOffset + wire > bEnd) return -1;`,
+    `const a0 = aOffset + ${RECORD_HEADER_SIZE}; const b0 = bOffset + ${RECORD_HEADER_SIZE};`,
+    `const ea = a0 + len; const eb = b0 + len;`,
+    `let pa = a0; let pb = b0;`,
+    `switch (typeCode) {`,
+  ];
   for (const [name, code] of Object.entries(RecordType)) {
     const layout = LAYOUTS[name as keyof typeof RecordType];
     if (!simple(layout.fields)) continue;
-    t[code] = (...args) => (t[code] = compile(layout, aLittle, bLittle))(...args);
+    lines.push(`case ${code}: { // ${layout.type}`);
+    // (The fast decoder takes a WATCH_DATA_EXTENDED with the 4.22 signature as a short header.)
+    if (code === RecordType.WATCH_DATA_EXTENDED) lines.push(`if (shortHeader(a, a0, len, ${la}) || shortHeader(b, b0, len, ${lb})) return -1;`);
+    genBody(lines, layout, la, lb);
+    lines.push(`break; }`);
   }
-  return t;
-});
-
-/** Whether the record at buf[offset, end) is framed canonically: len is its body rounded up, padding zero. */
-function canonicalFrame(buf: Uint8Array, offset: number, len: number, bodyEnd: number): boolean {
-  const bodyStart = offset + RECORD_HEADER_SIZE;
-  if (len !== roundUp8(bodyEnd - bodyStart)) return false;
-  for (let i = bodyEnd; i < bodyStart + len; i++) if (buf[i] !== 0) return false;
-  return true;
+  lines.push(`default: return -1;`, `}`);
+  // Framed canonically: len is the body rounded up to 8, the padding zero, in both.
+  lines.push(`if (len !== ((pa - a0) + ((8 - ((pa - a0) & 7)) & 7))) return -1;`);
+  lines.push(`for (let z = pa; z < ea; z++) if (a[z] !== 0) return -1;`);
+  lines.push(`for (let z = b0 + (pa - a0); z < eb; z++) if (b[z] !== 0) return -1;`);
+  lines.push(`return wire;`);
+  return lines.join('\n');
 }
+
+type RecordComparer = (a: Uint8Array, av: DataView, aOffset: number, aEnd: number, b: Uint8Array, bv: DataView, bOffset: number, bEnd: number) => number;
+
+/** Whether the body at buf[at, at + len) has Xen 4.22's short WATCH_DATA_EXTENDED header (see decode.ts). */
+function shortHeader(buf: Uint8Array, at: number, len: number, little: boolean): boolean {
+  return shortHeaderBodySize(buf.subarray(at, at + len), len, little) !== undefined;
+}
+
+function compile(aLittle: boolean, bLittle: boolean): RecordComparer {
+  const name = `same_bytes_${aLittle ? 'le' : 'be'}_${bLittle ? 'le' : 'be'}`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('shortHeader', `return function ${name}(a, av, aOffset, aEnd, b, bv, bOffset, bEnd) {\n${sameBytesSource(aLittle, bLittle)}\n};`)(shortHeader) as RecordComparer;
+}
+
+/** The comparers by pair of orders, [a little][b little], compiled on first use. */
+const COMPARERS: (RecordComparer | undefined)[] = [];
 
 /**
  * The size on the wire of the record at a[aOffset, aEnd) (order `aLittle`) when the record at
@@ -221,22 +283,7 @@ export function sameBytesAt(
   a: Uint8Array, av: DataView, aOffset: number, aEnd: number, aLittle: boolean,
   b: Uint8Array, bv: DataView, bOffset: number, bEnd: number, bLittle: boolean,
 ): number {
-  if (aOffset + RECORD_HEADER_SIZE > aEnd || bOffset + RECORD_HEADER_SIZE > bEnd) return -1;
-  const typeCode = av.getUint32(aOffset, aLittle);
-  if (bv.getUint32(bOffset, bLittle) !== typeCode) return -1;
-  const same = TABLES[(aLittle ? 2 : 0) | (bLittle ? 1 : 0)]![typeCode];
-  if (same === undefined) return -1;
-  const len = av.getUint32(aOffset + 4, aLittle);
-  if (bv.getUint32(bOffset + 4, bLittle) !== len) return -1;
-  const aBody = aOffset + RECORD_HEADER_SIZE;
-  const bBody = bOffset + RECORD_HEADER_SIZE;
-  const wire = RECORD_HEADER_SIZE + roundUp8(len);
-  if (aOffset + wire > aEnd || bOffset + wire > bEnd) return -1;
-  // (The fast decoder takes a WATCH_DATA_EXTENDED with the 4.22 signature as a short header.)
-  if (typeCode === RecordType.WATCH_DATA_EXTENDED &&
-    (shortHeaderBodySize(a.subarray(aBody, aBody + len), len, aLittle) !== undefined || shortHeaderBodySize(b.subarray(bBody, bBody + len), len, bLittle) !== undefined)) return -1;
-  const aBodyEnd = same(a, av, aBody, aBody + len, b, bv, bBody, bBody + len);
-  if (aBodyEnd < 0) return -1;
-  if (!canonicalFrame(a, aOffset, len, aBodyEnd) || !canonicalFrame(b, bOffset, len, bBody + (aBodyEnd - aBody))) return -1;
-  return wire;
+  const k = (aLittle ? 2 : 0) | (bLittle ? 1 : 0);
+  const same = COMPARERS[k] ?? (COMPARERS[k] = compile(aLittle, bLittle));
+  return same(a, av, aOffset, aEnd, b, bv, bOffset, bEnd);
 }
