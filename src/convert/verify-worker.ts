@@ -1,19 +1,33 @@
 // Worker entry of VerifyThread (verify-thread.ts): once told which file convert is writing,
-// reads it as it grows, checks it and sums it, then posts what it found. Started only by
-// VerifyThread.
+// reads it as it grows, checks it and compares it with the bytes written (the ring), then posts
+// what it found. Started only by VerifyThread.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { crc32 } from 'node:zlib';
 import { CheckReader } from '../check/check-reader.js';
 import { DecodeError } from '../wire/errors.js';
 import { trailingText, TRAILING_KEPT } from './trailing.js';
-import { AVAILABLE, BEGIN, PROGRESS, RESULT, STATE, type VerifyThreadBegin, type VerifyThreadInput, type VerifyThreadMessage } from './verify-thread.js';
+import { AVAILABLE, BEGIN, CONSUMED, PROGRESS, RESULT, RING_SIZE, STATE, type VerifyThreadBegin, type VerifyThreadInput, type VerifyThreadMessage } from './verify-thread.js';
 
 const input = workerData as VerifyThreadInput;
 const counters = new BigInt64Array(input.counters);
+const ring = Buffer.from(input.ring);
 let begin: VerifyThreadBegin | undefined;
-const msg: VerifyThreadMessage = { records: 0, bytes: 0, trailing: '', crc: 0 };
+const msg: VerifyThreadMessage = { records: 0, bytes: 0, trailing: '' };
+
+/** Where `got` (read at offset `pos`) first differs from the ring, or -1. */
+function differs(got: Buffer, pos: number): number {
+  let k = 0;
+  while (k < got.length) {
+    const at = (pos + k) & (RING_SIZE - 1);
+    const n = Math.min(got.length - k, RING_SIZE - at);
+    if (got.compare(ring, at, at + n, k, k + n) !== 0) {
+      for (let i = 0; i < n; i++) if (got[k + i] !== ring[at + i]) return pos + k + i;
+    }
+    k += n;
+  }
+  return -1;
+}
 
 /** Reads `length` bytes at `at` (fewer at the end of the file). */
 function readAt(fd: number, into: Buffer, at: number, length: number): number {
@@ -37,7 +51,6 @@ function run(): void {
     // (Findings name records, not offsets, as the serial verify's check does.)
     const reader = new CheckReader(begin.target ? { target: begin.target, inputSize: begin.sizeHint } : { inputSize: begin.sizeHint }, 1 << 18, { locations: false });
     let pos = 0;
-    let crc = 0;
     try {
       for (;;) {
         // (STATE before AVAILABLE: once the file is written, AVAILABLE read after it is final.)
@@ -48,8 +61,16 @@ function run(): void {
           const room = reader.room();
           const n = readSync(fd, room, 0, Math.min(room.length, available - pos), pos);
           if (n === 0) throw new Error(`the file ends at ${pos} bytes, ${available} were written`);
-          crc = crc32(room.subarray(0, n), crc);
+          const at = differs(room.subarray(0, n), pos);
+          if (at >= 0) {
+            msg.mismatchAt = at;
+            msg.bytes = pos;
+            return;
+          }
           pos += n;
+          // (Those ring bytes may be written again.)
+          Atomics.store(counters, CONSUMED, BigInt(pos));
+          Atomics.notify(counters, CONSUMED);
           reader.wrote(n);
           Atomics.store(counters, PROGRESS, BigInt(pos));
           continue;
@@ -73,7 +94,6 @@ function run(): void {
       msg.check = reader.partialReport();
     }
     msg.bytes = pos;
-    msg.crc = crc;
   } finally {
     closeSync(fd);
   }

@@ -219,59 +219,48 @@ function genBody(lines: string[], layout: RecordLayout, la: string, lb: string):
   if (t < fields.length && !genTail(lines, fields.slice(t), la, lb, vars)) genFields(lines, fields.slice(t), la, lb, vars, { n: 1000 });
 }
 
-/**
- * The source of the comparer for records in a in order `aLittle` and b in order `bLittle`
- * (exported for inspection): one function, a case per layout, so that the common records take
- * no call of their own.
- */
-export function sameBytesSource(aLittle: boolean, bLittle: boolean): string {
-  const la = String(aLittle);
-  const lb = String(bLittle);
-  const lines: string[] = [
-    `// a ${aLittle ? 'little' : 'big'}-endian, b ${bLittle ? 'little' : 'big'}-endian (generated from wire/layout.ts)`,
-    `if (aOffset + ${RECORD_HEADER_SIZE} > aEnd || bOffset + ${RECORD_HEADER_SIZE} > bEnd) return -1;`,
-    `const typeCode = av.getUint32(aOffset, ${la}); if (bv.getUint32(bOffset, ${lb}) !== typeCode) return -1;`,
-    `const len = av.getUint32(aOffset + 4, ${la}); if (bv.getUint32(bOffset + 4, ${lb}) !== len) return -1;`,
-    `const wire = ${RECORD_HEADER_SIZE} + len + ((8 - (len & 7)) & 7);`,
-    `if (aOffset + wire > aEnd || bOffset + wire > bEnd) return -1;`,
-    `const a0 = aOffset + ${RECORD_HEADER_SIZE}; const b0 = bOffset + ${RECORD_HEADER_SIZE};`,
-    `const ea = a0 + len; const eb = b0 + len;`,
-    `let pa = a0; let pb = b0;`,
-    `switch (typeCode) {`,
-  ];
-  for (const [name, code] of Object.entries(RecordType)) {
-    const layout = LAYOUTS[name as keyof typeof RecordType];
-    if (!simple(layout.fields)) continue;
-    lines.push(`case ${code}: { // ${layout.type}`);
-    // (The fast decoder takes a WATCH_DATA_EXTENDED with the 4.22 signature as a short header.)
-    if (code === RecordType.WATCH_DATA_EXTENDED) lines.push(`if (shortHeader(a, a0, len, ${la}) || shortHeader(b, b0, len, ${lb})) return -1;`);
-    genBody(lines, layout, la, lb);
-    lines.push(`break; }`);
-  }
-  lines.push(`default: return -1;`, `}`);
-  // Framed canonically: len is the body rounded up to 8, the padding zero, in both.
-  lines.push(`if (len !== ((pa - a0) + ((8 - ((pa - a0) & 7)) & 7))) return -1;`);
-  lines.push(`for (let z = pa; z < ea; z++) if (a[z] !== 0) return -1;`);
-  lines.push(`for (let z = b0 + (pa - a0); z < eb; z++) if (b[z] !== 0) return -1;`);
-  lines.push(`return wire;`);
+/** Compares the bodies at a[pa, ea) and b[pb, eb) (the same len); returns a's body end, or -1. */
+type BodyComparer = (a: Uint8Array, av: DataView, pa: number, ea: number, b: Uint8Array, bv: DataView, pb: number, eb: number) => number;
+
+/** The source of the body comparer for `layout`, a in order `aLittle`, b in order `bLittle` (exported for inspection). */
+export function bodyBytesComparerSource(layout: RecordLayout, aLittle: boolean, bLittle: boolean): string {
+  const lines: string[] = [`// ${layout.type}, a ${aLittle ? 'little' : 'big'}-endian, b ${bLittle ? 'little' : 'big'}-endian (generated from wire/layout.ts)`];
+  lines.push('const a0 = pa;');
+  genBody(lines, layout, String(aLittle), String(bLittle));
+  lines.push('return pa;');
   return lines.join('\n');
 }
 
-type RecordComparer = (a: Uint8Array, av: DataView, aOffset: number, aEnd: number, b: Uint8Array, bv: DataView, bOffset: number, bEnd: number) => number;
-
-/** Whether the body at buf[at, at + len) has Xen 4.22's short WATCH_DATA_EXTENDED header (see decode.ts). */
-function shortHeader(buf: Uint8Array, at: number, len: number, little: boolean): boolean {
-  return shortHeaderBodySize(buf.subarray(at, at + len), len, little) !== undefined;
-}
-
-function compile(aLittle: boolean, bLittle: boolean): RecordComparer {
-  const name = `same_bytes_${aLittle ? 'le' : 'be'}_${bLittle ? 'le' : 'be'}`;
+function compile(layout: RecordLayout, aLittle: boolean, bLittle: boolean): BodyComparer {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('shortHeader', `return function ${name}(a, av, aOffset, aEnd, b, bv, bOffset, bEnd) {\n${sameBytesSource(aLittle, bLittle)}\n};`)(shortHeader) as RecordComparer;
+  return new Function(`return function same_bytes_${layout.type}(a, av, pa, ea, b, bv, pb, eb) {\n${bodyBytesComparerSource(layout, aLittle, bLittle)}\n};`)() as BodyComparer;
 }
 
-/** The comparers by pair of orders, [a little][b little], compiled on first use. */
-const COMPARERS: (RecordComparer | undefined)[] = [];
+/**
+ * Comparers by type code, for each pair of orders [a little][b little], compiled on first use.
+ * (A function a layout, called through this table: each is optimised on its own, and a type
+ * first met late in a stream, as streams are ordered by type, sends no larger function back to
+ * be compiled again.)
+ */
+const TABLES: (BodyComparer | undefined)[][] = [0, 1, 2, 3].map((k) => {
+  const aLittle = (k & 2) !== 0;
+  const bLittle = (k & 1) !== 0;
+  const t: (BodyComparer | undefined)[] = [];
+  for (const [name, code] of Object.entries(RecordType)) {
+    const layout = LAYOUTS[name as keyof typeof RecordType];
+    if (!simple(layout.fields)) continue;
+    t[code] = (...args) => (t[code] = compile(layout, aLittle, bLittle))(...args);
+  }
+  return t;
+});
+
+/** Whether the record at buf[offset, end) is framed canonically: len is its body rounded up, padding zero. */
+function canonicalFrame(buf: Uint8Array, offset: number, len: number, bodyEnd: number): boolean {
+  const bodyStart = offset + RECORD_HEADER_SIZE;
+  if (len !== roundUp8(bodyEnd - bodyStart)) return false;
+  for (let i = bodyEnd; i < bodyStart + len; i++) if (buf[i] !== 0) return false;
+  return true;
+}
 
 /**
  * The size on the wire of the record at a[aOffset, aEnd) (order `aLittle`) when the record at
@@ -283,7 +272,22 @@ export function sameBytesAt(
   a: Uint8Array, av: DataView, aOffset: number, aEnd: number, aLittle: boolean,
   b: Uint8Array, bv: DataView, bOffset: number, bEnd: number, bLittle: boolean,
 ): number {
-  const k = (aLittle ? 2 : 0) | (bLittle ? 1 : 0);
-  const same = COMPARERS[k] ?? (COMPARERS[k] = compile(aLittle, bLittle));
-  return same(a, av, aOffset, aEnd, b, bv, bOffset, bEnd);
+  if (aOffset + RECORD_HEADER_SIZE > aEnd || bOffset + RECORD_HEADER_SIZE > bEnd) return -1;
+  const typeCode = av.getUint32(aOffset, aLittle);
+  if (bv.getUint32(bOffset, bLittle) !== typeCode) return -1;
+  const same = TABLES[(aLittle ? 2 : 0) | (bLittle ? 1 : 0)]![typeCode];
+  if (same === undefined) return -1;
+  const len = av.getUint32(aOffset + 4, aLittle);
+  if (bv.getUint32(bOffset + 4, bLittle) !== len) return -1;
+  const aBody = aOffset + RECORD_HEADER_SIZE;
+  const bBody = bOffset + RECORD_HEADER_SIZE;
+  const wire = RECORD_HEADER_SIZE + roundUp8(len);
+  if (aOffset + wire > aEnd || bOffset + wire > bEnd) return -1;
+  // (The fast decoder takes a WATCH_DATA_EXTENDED with the 4.22 signature as a short header.)
+  if (typeCode === RecordType.WATCH_DATA_EXTENDED &&
+    (shortHeaderBodySize(a.subarray(aBody, aBody + len), len, aLittle) !== undefined || shortHeaderBodySize(b.subarray(bBody, bBody + len), len, bLittle) !== undefined)) return -1;
+  const aBodyEnd = same(a, av, aBody, aBody + len, b, bv, bBody, bBody + len);
+  if (aBodyEnd < 0) return -1;
+  if (!canonicalFrame(a, aOffset, len, aBodyEnd) || !canonicalFrame(b, bOffset, len, bBody + (aBodyEnd - aBody))) return -1;
+  return wire;
 }
