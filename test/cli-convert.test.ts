@@ -1,13 +1,14 @@
 // xsmig convert and xsmig diff as a user runs them: child processes on the real captures, in a
 // scratch directory whose listing shows whether anything (OUT, a temporary file) was left.
 
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStream } from '../src/model/decode.js';
 import { encodeStream } from '../src/model/encode.js';
-import { CAPTURES, runCli } from './helpers/cli.js';
+import { CAPTURES, ROOT, runCli } from './helpers/cli.js';
 
 const dirs: string[] = [];
 function scratch(): string {
@@ -159,6 +160,27 @@ describe('xsmig convert', () => {
     expect(fixed.stderr).toMatch(/error +defect\.xen-4\.22-v1-extended-watch/);
     expect(fixed.status).toBe(0);
     expect(Buffer.compare(readFileSync(join(d, 'fixed.bin')), readFileSync(cap('417-basic')))).toBe(0);
+  });
+
+  it('-o - from a FILE: streamed through a temporary directory, then copied; the same bytes and report as from stdin (in memory), nothing left', () => {
+    const tmp = scratch();
+    const env = { TMPDIR: tmp };
+    for (const args of [['--byte-order', 'big'], ['--to-version', '1', '--force'], ['--target', 'xen-4.17'], ['--byte-order', 'big', '--json']]) {
+      const file = runCli(['convert', cap('head-v2-quota'), '-o', '-', ...args], { env });
+      const stdin = runCli(['convert', '-', '-o', '-', ...args], { env, input: readFileSync(cap('head-v2-quota')) });
+      expect(file.status, args.join(' ')).toBe(stdin.status);
+      expect(file.stdoutBytes.equals(stdin.stdoutBytes), args.join(' ')).toBe(true);
+      // (The read line names the input; the write line, where the stream was written.)
+      const lines = (s: string) => s.split('\n').filter((l) => !/^(read|write) /.test(l) && !l.includes('xsmig convert:'));
+      if (!args.includes('--json')) expect(lines(file.stderr)).toEqual(lines(stdin.stderr));
+      else expect(JSON.parse(file.stderr).result).toBe(JSON.parse(stdin.stderr).result);
+      if (file.status === 0 && !args.includes('--json')) expect(file.stderr).toMatch(/^write +ok +.*xsmig-convert-\w+\/\.out\.bin\.xsmig-\d+-\w+\.tmp \(\d+ bytes\)$/m);
+      expect(readdirSync(tmp), args.join(' ')).toEqual([]);
+    }
+    // A reader that stops early (EPIPE) leaves nothing either.
+    const r = spawnSync('sh', ['-c', `node "${ROOT}dist/cli/main.js" convert "${cap('head-v2-quota')}" -o - --byte-order big | head -c 10 >/dev/null`], { env: { ...process.env, TMPDIR: tmp } });
+    expect(r.status).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('usage: -o is required, --assume-depth needs --repair', () => {

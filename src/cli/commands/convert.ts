@@ -3,8 +3,9 @@
 // A failure names its stage and leaves nothing behind; a refusal (lossy without --force)
 // exits 1 and creates nothing.
 
-import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import type { CheckReport, Finding, TargetName } from '../../check/types.js';
 import { TARGET_NAMES } from '../../check/types.js';
@@ -378,11 +379,27 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     // Fault injection for the tests of "a failed verify leaves nothing behind".
     process.env.XSMIG_TEST_FAIL_VERIFY ? new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`) : undefined;
 
-  // A file in, a file out (or none), no repair: streamed, record by record. Standard input is
-  // read whole (the verify stage reads the input a second time), so is a conversion to
-  // standard output (nothing may be written before it is verified), and repair (it drops a
-  // DOMAIN_DATA whose domain shows up nowhere in the whole stream).
-  if (input.path !== undefined && !toStdout && !opts.repair) return streamed(input.path);
+  // A file in, a file out (or none), no repair: streamed, record by record. To standard output,
+  // the same, into a file of a temporary directory that is copied to standard output once it is
+  // verified (nothing may be written before). Standard input is read whole (the verify stage
+  // may read the input a second time), and so is a repair (it drops a DOMAIN_DATA whose domain
+  // shows up nowhere in the whole stream).
+  if (input.path !== undefined && !opts.repair) {
+    if (!toStdout) return streamed(input.path, out);
+    let spool: string | undefined;
+    try {
+      spool = mkdtempSync(join(tmpdir(), 'xsmig-convert-'));
+    } catch {
+      // (No temporary directory: converted in memory, below.)
+    }
+    if (spool !== undefined) {
+      try {
+        return streamed(input.path, join(spool, 'out.bin'), true);
+      } finally {
+        rmSync(spool, { recursive: true, force: true });
+      }
+    }
+  }
 
   // read
   let bytes: Buffer;
@@ -468,7 +485,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
 
   // -- the streamed conversion ------------------------------------------------------------------
 
-  function streamed(path: string): number {
+  /** `dest`: the file to write (undefined for a dry run); `spooled`: it is then copied to standard output. */
+  function streamed(path: string, dest: string | undefined, spooled = false): number {
     const source: ChunkSource = (on) => {
       const progress = new Progress(inputSize(input));
       let n = 0;
@@ -564,7 +582,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     let thread: VerifyThread | undefined;
     try {
       writeFileAtomic(
-        out!,
+        dest!,
         (write, tmp) => {
           const size = inputSize(input);
           const early = takeVerifyThread();
@@ -655,7 +673,30 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
       }
       throw e;
     }
+    if (spooled) {
+      copyToStdout(dest!);
+      stage({ stage: 'rename', ok: true, detail: 'written to stdout' });
+      return finish('written', EXIT.OK);
+    }
     stage({ stage: 'rename', ok: true, detail: `${out}${argv['in-place'] ? ' (in place)' : ''}` });
     return finish('written', EXIT.OK);
+  }
+}
+
+/**
+ * Writes the file at `path` (alone in its temporary directory) to standard output, in blocks;
+ * file and directory are removed first (it stays readable through the open descriptor).
+ */
+function copyToStdout(path: string): void {
+  const fd = openSync(path, 'r');
+  // (Gone before the first write: a reader that stops early ends the process there, and
+  // nothing is left behind.)
+  unlinkSync(path);
+  rmdirSync(dirname(path));
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) writeAllSync(1, buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
   }
 }
