@@ -162,12 +162,15 @@ describe('xsmig convert', () => {
     expect(Buffer.compare(readFileSync(join(d, 'fixed.bin')), readFileSync(cap('417-basic')))).toBe(0);
   });
 
-  it('-o - from a FILE: streamed through a temporary directory, then copied; the same bytes and report as from stdin (in memory), nothing left', () => {
+  it('-o - and stdin: streamed through temporary directories; the same bytes and report as in memory (no temporary directory), nothing left', () => {
     const tmp = scratch();
     const env = { TMPDIR: tmp };
     for (const args of [['--byte-order', 'big'], ['--to-version', '1', '--force'], ['--target', 'xen-4.17'], ['--byte-order', 'big', '--json']]) {
       const file = runCli(['convert', cap('head-v2-quota'), '-o', '-', ...args], { env });
-      const stdin = runCli(['convert', '-', '-o', '-', ...args], { env, input: readFileSync(cap('head-v2-quota')) });
+      const stdin = runCli(['convert', '-', '-o', '-', ...args], { env: { TMPDIR: join(tmp, 'no-such-dir') }, input: readFileSync(cap('head-v2-quota')) });
+      const spooled = runCli(['convert', '-', '-o', '-', ...args], { env, input: readFileSync(cap('head-v2-quota')) });
+      expect(spooled.stdoutBytes.equals(file.stdoutBytes), args.join(' ')).toBe(true);
+      expect(spooled.status).toBe(file.status);
       expect(file.status, args.join(' ')).toBe(stdin.status);
       expect(file.stdoutBytes.equals(stdin.stdoutBytes), args.join(' ')).toBe(true);
       // (The read line names the input; the write line, where the stream was written.)
@@ -178,9 +181,11 @@ describe('xsmig convert', () => {
       expect(readdirSync(tmp), args.join(' ')).toEqual([]);
     }
     // A reader that stops early (EPIPE) leaves nothing either.
-    const r = spawnSync('sh', ['-c', `node "${ROOT}dist/cli/main.js" convert "${cap('head-v2-quota')}" -o - --byte-order big | head -c 10 >/dev/null`], { env: { ...process.env, TMPDIR: tmp } });
-    expect(r.status).toBe(0);
-    expect(readdirSync(tmp)).toEqual([]);
+    for (const from of [`"${cap('head-v2-quota')}"`, `- < "${cap('head-v2-quota')}"`]) {
+      const r = spawnSync('sh', ['-c', `node "${ROOT}dist/cli/main.js" convert ${from} -o - --byte-order big | head -c 10 >/dev/null`], { env: { ...process.env, TMPDIR: tmp } });
+      expect(r.status).toBe(0);
+      expect(readdirSync(tmp)).toEqual([]);
+    }
   });
 
   it('usage: -o is required, --assume-depth needs --repair', () => {

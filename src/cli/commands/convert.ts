@@ -379,25 +379,55 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     // Fault injection for the tests of "a failed verify leaves nothing behind".
     process.env.XSMIG_TEST_FAIL_VERIFY ? new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`) : undefined;
 
-  // A file in, a file out (or none), no repair: streamed, record by record. To standard output,
-  // the same, into a file of a temporary directory that is copied to standard output once it is
-  // verified (nothing may be written before). Standard input is read whole (the verify stage
-  // may read the input a second time), and so is a repair (it drops a DOMAIN_DATA whose domain
-  // shows up nowhere in the whole stream).
-  if (input.path !== undefined && !opts.repair) {
-    if (!toStdout) return streamed(input.path, out);
-    let spool: string | undefined;
-    try {
-      spool = mkdtempSync(join(tmpdir(), 'xsmig-convert-'));
-    } catch {
-      // (No temporary directory: converted in memory, below.)
-    }
-    if (spool !== undefined) {
+  // No repair: streamed, record by record. Standard input is first copied to a file of a
+  // temporary directory (the verify stage may read the input again); to standard output, the
+  // stream is written to a file of another, copied to standard output once it is verified
+  // (nothing may be written before). A repair holds the whole stream (it drops a DOMAIN_DATA
+  // whose domain shows up nowhere in the whole stream), and so does any conversion when no
+  // temporary directory can be made.
+  if (!opts.repair) {
+    const temps: string[] = [];
+    const temp = (): string | undefined => {
       try {
-        return streamed(input.path, join(spool, 'out.bin'), true);
-      } finally {
-        rmSync(spool, { recursive: true, force: true });
+        const d = mkdtempSync(join(tmpdir(), 'xsmig-convert-'));
+        temps.push(d);
+        return d;
+      } catch {
+        return undefined; // (no temporary directory: converted in memory, below)
       }
+    };
+    // (Also when the process ends early: a reader of stdout that stops ends it at once.)
+    const cleanUp = (): void => {
+      for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+    };
+    process.once('exit', cleanUp);
+    try {
+      let path = input.path;
+      if (path === undefined) {
+        // Standard input, spooled to a file: the verify stage may read the input again.
+        const d = temp();
+        if (d !== undefined) {
+          path = join(d, 'in.bin');
+          const fd = openSync(path, 'w', 0o600);
+          try {
+            readInputChunks(input, (chunk) => writeAllSync(fd, chunk), 1 << 20, true);
+          } catch (e) {
+            if (e instanceof CliError) return fail('read', e.code, e.message);
+            throw e;
+          } finally {
+            closeSync(fd);
+          }
+          input = { path, label: input.label };
+        }
+      }
+      if (path !== undefined) {
+        if (!toStdout) return streamed(path, out);
+        const d = temp();
+        if (d !== undefined) return streamed(path, join(d, 'out.bin'), true);
+      }
+    } finally {
+      cleanUp();
+      process.removeListener('exit', cleanUp);
     }
   }
 
