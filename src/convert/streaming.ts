@@ -21,8 +21,14 @@
 // at the same offset, from the bytes of both where they are equal (model/same-bytes.ts), decoded
 // where they are not.
 //
-// The CLI writes with transcodePass and verifies with verifyInPlace, or verifyPass (without
-// encoding again) to version 1; convertPass serves the dry run.
+// verifyAsWritten: verifyInPlace's result without reading the input again, from its two halves
+// made as transcodePass writes (with `compare`): pass 1's comparer (written-compare.ts) and the
+// check of the file read back by a worker (verify-thread.ts); undefined where a record does not
+// agree (then verifyInPlace runs).
+//
+// The CLI writes with transcodePass and verifies with verifyAsWritten for a large input, else
+// (or when that gives nothing) with verifyInPlace, or verifyPass (without encoding again) to
+// version 1; convertPass serves the dry run.
 //
 // This serves conversions that keep every record in its place. Repair can drop a DOMAIN_DATA
 // whose domain shows up nowhere in the whole stream, so it needs the whole stream (planConversion).
