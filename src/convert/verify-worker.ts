@@ -6,6 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { CheckReader } from '../check/check-reader.js';
 import { DecodeError } from '../wire/errors.js';
+import { readAt } from './file-access.js';
 import { trailingText, TRAILING_KEPT } from './trailing.js';
 import { AVAILABLE, BEGIN, CONSUMED, PROGRESS, RESULT, RING_SIZE, STATE, type VerifyThreadBegin, type VerifyThreadInput, type VerifyThreadMessage } from './verify-thread.js';
 
@@ -29,16 +30,6 @@ function differs(got: Buffer, pos: number): number {
   return -1;
 }
 
-/** Reads `length` bytes at `at` (fewer at the end of the file). */
-function readAt(fd: number, into: Buffer, at: number, length: number): number {
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, into, got, length - got, at + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
-}
 
 function run(): void {
   // Booted: wait for the file to be named (or to be let go).

@@ -3,7 +3,7 @@
 // A failure names its stage and leaves nothing behind; a refusal (lossy without --force)
 // exits 1 and creates nothing.
 
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -22,10 +22,11 @@ import { inputSize, readInputChunks, readWholeInput, resolveInput } from '../inp
 import { Progress } from '../stream-input.js';
 import {
   checkPass, convertPass, inputCheckOf, transcodePass, verifyAsWritten, verifyInPlace, verifyPass,
-  type ChunkPuller, type ChunkReader, type ChunkSource, type ConvertPassResult, type RandomAccess, type TranscodePassResult, type VerifyInPlaceResult, type VerifyPassResult,
+  type ChunkPuller, type ChunkReader, type ChunkSource, type ConvertPassResult, type TranscodePassResult, type VerifyPassResult,
 } from '../../convert/streaming.js';
 import type { StreamHeader } from '../../model/types.js';
 import { VerifyThread } from '../../convert/verify-thread.js';
+import { randomAccess } from '../../convert/file-access.js';
 import { takeVerifyThread, verifyThreadMin } from '../verify-prestart.js';
 import { writeAllSync, writeFileAtomic } from '../output.js';
 import { runCommand } from '../run.js';
@@ -145,23 +146,6 @@ function readerOf(path: string): ChunkReader {
   };
 }
 
-/** A file read at any offset; `close` when done. */
-function randomAccess(path: string): RandomAccess & { close(): void } {
-  const fd = openSync(path, 'r');
-  return {
-    size: fstatSync(fd).size,
-    read: (into, at, length) => {
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, into, got, length - got, at + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return got;
-    },
-    close: () => closeSync(fd),
-  };
-}
 
 /** The plan as people read it (stderr). */
 export function planLines(plan: Omit<ConvertPlan, 'stream'>, c: Palette): string[] {
