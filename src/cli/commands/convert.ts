@@ -146,7 +146,6 @@ function readerOf(path: string): ChunkReader {
   };
 }
 
-
 /** The plan as people read it (stderr). */
 export function planLines(plan: Omit<ConvertPlan, 'stream'>, c: Palette): string[] {
   const lines: string[] = [];
@@ -588,8 +587,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     // A large file converted in place of its records (keepsPlaces) is verified in two halves
     // that run as pass 1 writes: pass 1 compares each record it writes with the one it read
     // (WrittenComparer), and a second thread reads the temporary file back as it grows, checks
-    // it and sums it (VerifyThread); the sums tie the file to the bytes compared, so the input
-    // is read once. Any record that does not agree, or a thread that gives no result, and the
+    // it and compares it byte for byte with the bytes written (VerifyThread), which ties the
+    // file to the bytes compared, so the input is read once. Any record that does not agree, or a thread that gives no result, and the
     // serial verify below runs instead. Measured by `npm run bench -- convert` (100 MB): see
     // the README's "Speed and memory".
     let p: TranscodePassResult | undefined;
