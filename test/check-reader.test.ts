@@ -4,7 +4,8 @@
 // place), same losses for every target, same record and trailing counts, same DecodeError, on the
 // captures, the golden vectors, generated streams, streams of nodes and watches built to hit
 // every branch of the fast paths, and hostile mutations of all of them; the input cut into chunks at random
-// places and read through a small window (so that it is moved and grown).
+// places and read through a small window (so that it is moved and grown); with and without
+// locations (byte offsets in the findings).
 
 import * as fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
@@ -27,7 +28,7 @@ function fail(e: unknown): Outcome {
 }
 
 /** The definition: every record decoded by the StreamReader and visited. */
-function plain(bytes: Uint8Array, opts: CheckerOptions): Outcome {
+function plain(bytes: Uint8Array, opts: CheckerOptions, locations = true): Outcome {
   try {
     let checker: StreamChecker | undefined;
     let head: StreamHeader | undefined;
@@ -40,7 +41,7 @@ function plain(bytes: Uint8Array, opts: CheckerOptions): Outcome {
       },
       onRecord: (rec, loc) => {
         records++;
-        checker!.visit(rec, loc);
+        checker!.visit(rec, locations ? loc : undefined);
       },
       onTrailing: (n) => {
         trailing = n;
@@ -59,9 +60,9 @@ function plain(bytes: Uint8Array, opts: CheckerOptions): Outcome {
  * Through CheckReader: `bytes` cut at random places, given by push() or written into room()
  * (alternately), with a window of `window` bytes.
  */
-function fast(bytes: Uint8Array, opts: CheckerOptions, rnd: () => number, window: number): Outcome {
+function fast(bytes: Uint8Array, opts: CheckerOptions, rnd: () => number, window: number, locations = true): Outcome {
   try {
-    const reader = new CheckReader(opts, window);
+    const reader = new CheckReader(opts, window, { locations });
     let at = 0;
     while (at < bytes.length) {
       const n = Math.min(bytes.length - at, 1 + Math.floor(rnd() * 3 * window));
@@ -90,6 +91,8 @@ function same(bytes: Uint8Array, seed: number, what: string, target?: TargetName
   for (const window of [16, 40 + Math.floor(rnd() * 200), 1 << 16]) {
     expect(fast(bytes, opts, rnd, window), `${what} (window ${window}, target ${target ?? 'none'})`).toEqual(want);
   }
+  // Without locations (convert's verify stage): findings name records only, as visit() without them.
+  expect(fast(bytes, opts, rnd, 1 << 12, false), `${what} (no locations, target ${target ?? 'none'})`).toEqual(plain(bytes, opts, false));
 }
 
 /** Node-heavy streams: every field the fast path reads, right and wrong. */

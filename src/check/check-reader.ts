@@ -156,8 +156,8 @@ export class CheckReader {
       case CONNECTION_DATA:
         return checker.visitConnBytes(buf, view, p, index, little);
       case DOMAIN_DATA:
-        // (Its place, kept for later rules, names the offset: only when findings may.)
-        return this.locations && checker.visitDomainBytes(buf, view, p, this.base + p, index, little);
+        // (Its place, kept for later rules, names the offset only when findings may.)
+        return checker.visitDomainBytes(buf, view, p, this.locations ? this.base + p : undefined, index, little);
       default:
         return false;
     }

@@ -751,7 +751,7 @@ export class StreamChecker {
    * record's absolute offset. Else nothing changes and false sends the caller to decode and
    * visit it.
    */
-  visitDomainBytes(buf: Uint8Array, view: DataView, offset: number, at: number, index: number, little: boolean): boolean {
+  visitDomainBytes(buf: Uint8Array, view: DataView, offset: number, at: number | undefined, index: number, little: boolean): boolean {
     const b = offset + RECORD_HEADER_SIZE;
     const wireEnd = b + view.getUint32(offset + 4, little);
     if (wireEnd < b + DOMAIN.quotas) return false;
@@ -782,7 +782,8 @@ export class StreamChecker {
     this.domains.set(domainId, index);
     this.pendingDomains.push({
       index,
-      place: { recordIndex: index, recordType: 'DOMAIN_DATA', offset: at },
+      // (As recordPlace makes it: the offset only where findings name offsets.)
+      place: at === undefined ? { recordIndex: index, recordType: 'DOMAIN_DATA' } : { recordIndex: index, recordType: 'DOMAIN_DATA', offset: at },
       domainId,
       earlierRing: this.ringByDomid.has(domainId),
       earlierOwner: this.ownerFirstOf(domainId) !== undefined,
