@@ -48,3 +48,23 @@ describe('reserved header flag bit 31 reads as a positive number', () => {
     expect(decodeStream(encodeStream(s)).header).toEqual(s.header);
   });
 });
+
+// checkWatch handed the watch set the key buffer before writing the key into it: a key longer
+// than the buffer (256 bytes) got a new, larger one, and the set read the old, short one. The
+// first watch of a long path was remembered wrong, and its duplicate went unreported.
+describe('a duplicate watch with a long path is reported (the key buffer grows for it)', () => {
+  it('finds refs.watch-duplicate for two equal watches of a 316-byte path', async () => {
+    const { checkStream } = await import('../src/check/index.js');
+    const wpath = `/local/domain/1/${'x'.repeat(300)}`;
+    const s = decodeStream(encodeStream({
+      header: { version: 2, byteOrder: 'little', reservedFlags: 0 },
+      records: [
+        { type: 'CONNECTION_DATA', connId: 1, connType: 0, fields: 0, connSpec: { domid: 1, tdomid: 0x7ff4, evtchn: 5 }, outRespLen: 0, inData: new Uint8Array(0), outData: new Uint8Array(0) },
+        { type: 'WATCH_DATA', connId: 1, wpath, token: 'tok' },
+        { type: 'WATCH_DATA', connId: 1, wpath, token: 'tok' },
+        { type: 'END' },
+      ],
+    }));
+    expect(checkStream(s).findings.filter((f) => f.rule === 'refs.watch-duplicate').map((f) => f.recordIndex)).toEqual([2]);
+  });
+});

@@ -484,7 +484,9 @@ export class StreamChecker {
     if (!known) {
       this.find('refs.watch-conn-unknown', place, `${watchDesc(r)} belongs to conn-id ${r.connId}, which no earlier CONNECTION_DATA declares`, who);
     }
-    if (this.watches.add(this.keyBuf, this.keyView, 0, this.watchKey(r.connId, r.wpath, r.token))) {
+    // (The key first: writing it may give keyBuf a larger buffer.)
+    const keyLen = this.watchKey(r.connId, r.wpath, r.token);
+    if (this.watches.add(this.keyBuf, this.keyView, 0, keyLen)) {
       this.find('refs.watch-duplicate', place, `${watchDesc(r)} of conn-id ${r.connId} appears twice`, who);
     }
     if (!r.unterminated?.includes('wpath') && r.wpath.includes('\0')) {
