@@ -188,6 +188,20 @@ describe('xsmig convert', () => {
     }
   });
 
+  it('a pipe given as FILE (a named pipe) is read once, through a temporary file: the same output as from the file', () => {
+    const d = scratch();
+    const tmp = scratch();
+    const fifo = join(d, 'in.fifo');
+    const out = join(d, 'out.bin');
+    const ref = join(d, 'ref.bin');
+    expect(runCli(['convert', cap('head-v2-quota'), '-o', ref, '--byte-order', 'big']).status).toBe(0);
+    const r = spawnSync('sh', ['-c', `mkfifo "${fifo}" && (cat "${cap('head-v2-quota')}" > "${fifo}" &) && node "${ROOT}dist/cli/main.js" convert "${fifo}" -o "${out}" --byte-order big`], { env: { ...process.env, TMPDIR: tmp }, timeout: 30_000 });
+    // (Read twice, a pipe would block the second reading: the timeout makes that a failure.)
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(ref))).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('usage: -o is required, --assume-depth needs --repair', () => {
     expect(runCli(['convert', cap('417-basic')]).status).toBe(64);
     const r = runCli(['convert', cap('417-basic'), '--assume-depth', '3', '-o', join(scratch(), 'o')]);

@@ -362,8 +362,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     // Fault injection for the tests of "a failed verify leaves nothing behind".
     process.env.XSMIG_TEST_FAIL_VERIFY ? new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`) : undefined;
 
-  // No repair: streamed, record by record. Standard input is first copied to a file of a
-  // temporary directory (the verify stage may read the input again); to standard output, the
+  // No repair: streamed, record by record. Standard input (or a pipe given as FILE) is first
+  // copied to a file of a temporary directory (the verify stage may read the input again); to standard output, the
   // stream is written to a file of another, copied to standard output once it is verified
   // (nothing may be written before). A repair holds the whole stream (it drops a DOMAIN_DATA
   // whose domain shows up nowhere in the whole stream), and so does any conversion when no
@@ -386,8 +386,9 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     process.once('exit', cleanUp);
     try {
       let path = input.path;
-      if (path === undefined) {
-        // Standard input, spooled to a file: the verify stage may read the input again.
+      if (path === undefined || !regularOrMissing(path)) {
+        // Standard input, or a pipe named as a file, spooled to a file: the verify stage may
+        // read the input again, and reads it at offsets.
         const d = temp();
         if (d !== undefined) {
           path = join(d, 'in.bin');
@@ -693,6 +694,15 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     }
     stage({ stage: 'rename', ok: true, detail: `${out}${argv['in-place'] ? ' (in place)' : ''}` });
     return finish('written', EXIT.OK);
+  }
+}
+
+/** Whether `path` is a regular file, or cannot be looked at (reading it then says why). */
+function regularOrMissing(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true;
   }
 }
 
