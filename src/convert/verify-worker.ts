@@ -13,7 +13,6 @@ import { AVAILABLE, BEGIN, CONSUMED, PROGRESS, RESULT, RING_SIZE, STATE, type Ve
 const input = workerData as VerifyThreadInput;
 const counters = new BigInt64Array(input.counters);
 const ring = Buffer.from(input.ring);
-let begin: VerifyThreadBegin | undefined;
 const msg: VerifyThreadMessage = { records: 0, bytes: 0, trailing: '' };
 
 /** Where `got` (read at offset `pos`) first differs from the ring, or -1. */
@@ -30,12 +29,11 @@ function differs(got: Buffer, pos: number): number {
   return -1;
 }
 
-
 function run(): void {
   // Booted: wait for the file to be named (or to be let go).
   while (Atomics.load(counters, BEGIN) === 0n && Atomics.load(counters, STATE) !== 2n) Atomics.wait(counters, BEGIN, 0n, 100);
   if (Atomics.load(counters, STATE) === 2n) return;
-  begin = receiveMessageOnPort(input.port)?.message as VerifyThreadBegin | undefined;
+  const begin = receiveMessageOnPort(input.port)?.message as VerifyThreadBegin | undefined;
   if (!begin) throw new Error('no file named');
   const fd = openSync(begin.path, 'r');
   try {
