@@ -363,11 +363,11 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     process.env.XSMIG_TEST_FAIL_VERIFY ? new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`) : undefined;
 
   // No repair: streamed, record by record. Standard input (or a pipe given as FILE) is first
-  // copied to a file of a temporary directory (the verify stage may read the input again); to standard output, the
-  // stream is written to a file of another, copied to standard output once it is verified
-  // (nothing may be written before). A repair holds the whole stream (it drops a DOMAIN_DATA
-  // whose domain shows up nowhere in the whole stream), and so does any conversion when no
-  // temporary directory can be made.
+  // copied to a file of a temporary directory (the verify stage may read the input again); to
+  // standard output, the stream is written to a file of another, copied to standard output
+  // once it is verified (nothing may be written before). A repair holds the whole stream (it
+  // drops a DOMAIN_DATA whose domain shows up nowhere in the whole stream), and so does any
+  // conversion that needs a temporary directory when none can be made.
   if (!opts.repair) {
     const temps: string[] = [];
     const temp = (): string | undefined => {
@@ -385,8 +385,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     };
     process.once('exit', cleanUp);
     try {
-      let path = input.path;
-      if (path === undefined || !regularOrMissing(path)) {
+      let path = input.path !== undefined && regularOrMissing(input.path) ? input.path : undefined;
+      if (path === undefined) {
         // Standard input, or a pipe named as a file, spooled to a file: the verify stage may
         // read the input again, and reads it at offsets.
         const d = temp();
