@@ -202,6 +202,36 @@ describe('xsmig convert', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it('--repair streams (the known domains found in a pass of their own): the same output and report as in memory', () => {
+    const d = scratch();
+    // A stream whose repair drops two domains and the bytes after END.
+    const dropper = join(d, 'dropper.bin');
+    const quota = decodeStream(readFileSync(cap('head-v2-quota')));
+    const end = quota.records.pop()!;
+    quota.records.push({ type: 'DOMAIN_DATA', domainId: 77, features: 0, quotas: [] }, { type: 'DOMAIN_DATA', domainId: 78, features: 2, quotas: [] }, end);
+    writeFileSync(dropper, encodeStream({ ...quota, trailing: Uint8Array.from([9, 9]) }));
+    for (const [file, args] of [
+      [cap('head-v2-depth-a'), ['--repair', '--assume-depth', 'unlimited']],
+      [cap('head-v2-depth-a'), ['--repair', '--assume-depth', '2', '--byte-order', 'big']],
+      [cap('head-v2-depth-a'), ['--repair']],
+      [dropper, ['--repair', '--force']],
+      [dropper, ['--repair']],
+      [dropper, ['--repair', '--force', '--to-version', '1']],
+    ] as const) {
+      const a = join(d, 'streamed.bin');
+      const b = join(d, 'in-memory.bin');
+      const streamed = runCli(['convert', file, '-o', a, ...args]);
+      const inMemory = runCli(['convert', '-', '-o', b, ...args], { input: readFileSync(file), env: { TMPDIR: join(d, 'no-such-dir') } });
+      const what = `${file} ${args.join(' ')}`;
+      expect(streamed.status, what).toBe(inMemory.status);
+      const lines = (t: string) => t.split('\n').filter((l) => !/^(read|write|rename) |^refused:|xsmig convert:/.test(l));
+      expect(lines(streamed.stderr), what).toEqual(lines(inMemory.stderr));
+      if (streamed.status === 0) expect(readFileSync(a).equals(readFileSync(b)), what).toBe(true);
+      rmSync(a, { force: true });
+      rmSync(b, { force: true });
+    }
+  });
+
   it('usage: -o is required, --assume-depth needs --repair', () => {
     expect(runCli(['convert', cap('417-basic')]).status).toBe(64);
     const r = runCli(['convert', cap('417-basic'), '--assume-depth', '3', '-o', join(scratch(), 'o')]);

@@ -12,7 +12,7 @@ import { checkStream } from '../src/check/index.js';
 import { ConvertError, planConversion, type ConvertOptions } from '../src/convert/convert.js';
 import { deltaId, ItemKeyCounter, PairedKeyCounter } from '../src/convert/diff.js';
 import {
-  checkPass, convertPass, inputCheckOf, transcodePass, verifyInPlace, verifyPass,
+  checkPass, convertPass, inputCheckOf, knownDomainsPass, transcodePass, verifyInPlace, verifyPass,
   type ChunkReader, type ChunkSource, type RandomAccess,
 } from '../src/convert/streaming.js';
 import { streamArbitrary } from '../src/model/arbitraries.js';
@@ -60,14 +60,17 @@ function fileOf(b: Uint8Array): RandomAccess {
   };
 }
 
+/** What a repair needs to know first: from a pass of its own over `input` (as the CLI makes it). */
+const knownOf = (input: Uint8Array, opts: ConvertOptions): { known?: Set<number> } => (opts.repair ? { known: knownDomainsPass(reused(input, 29)) } : {});
+
 function fast(input: Uint8Array, opts: ConvertOptions, size = 37): { out: Buffer; pass: ReturnType<typeof transcodePass> } {
   const parts: Buffer[] = [];
-  const pass = transcodePass(reused(input, size), opts, (c) => parts.push(Buffer.from(c)));
+  const pass = transcodePass(reused(input, size), opts, (c) => parts.push(Buffer.from(c)), knownOf(input, opts));
   return { out: Buffer.concat(parts), pass };
 }
 function slow(input: Uint8Array, opts: ConvertOptions): Buffer {
   const parts: Buffer[] = [];
-  convertPass(chunks(input, 64), opts, { sink: (c) => parts.push(Buffer.from(c)) });
+  convertPass(chunks(input, 64), opts, { sink: (c) => parts.push(Buffer.from(c)), ...knownOf(input, opts) });
   return Buffer.concat(parts);
 }
 
@@ -80,7 +83,7 @@ function agree(input: Uint8Array, opts: ConvertOptions, size = 37) {
   expect(pass.records).toBe(s.records.length);
   const v = pass.planner.keepsPlaces()
     ? verifyInPlace(readerOf(out, size * 3 + 1), fileOf(input), opts.target)
-    : verifyPass(chunks(out, 53), puller(input, 29), opts.target, { reencode: false });
+    : verifyPass(chunks(out, 53), puller(input, 29), opts.target, { reencode: false, dropped: pass.dropped });
   const plan = pass.planner.finish(v.check?.losses ?? []);
   expect(plan.changes).toEqual(whole.changes);
   expect(plan.losses).toEqual(whole.losses);
@@ -109,6 +112,10 @@ const OPTION_SETS: ConvertOptions[] = [
   { toVersion: 2, byteOrder: 'big', force: true },
   { target: 'xen-4.17', force: true },
   { target: 'spec-v2', byteOrder: 'big' },
+  // A repair: records change places (canonical framing, short headers rewritten), domains a
+  // 4.21+ reader would abort on are dropped, and so are the bytes after END.
+  { repair: true, assumeDepth: 'unlimited', force: true },
+  { repair: true, assumeDepth: 3, toVersion: 1, byteOrder: 'big', force: true },
 ];
 
 describe('raw conversion path = model path', () => {
@@ -167,12 +174,37 @@ describe('raw conversion path = model path', () => {
 
   it('generated streams, canonical and not (odd len, padding, unterminated strings, trailing bytes, short headers)', () => {
     const optsArb = fc.constantFrom<ConvertOptions>(...OPTION_SETS, { byteOrder: 'little', toVersion: 2, force: true });
+    let trailingDropped = 0;
     fc.assert(
       fc.property(fc.oneof(streamArbitrary(), streamArbitrary({ nonCanonical: true })), optsArb, fc.integer({ min: 1, max: 200 }), (s, opts, size) => {
-        agree(encodeStream(s), opts, size);
+        const { pass } = agree(encodeStream(s), opts, size);
+        if (opts.repair && pass.trailingCount) trailingDropped++;
       }),
-      { numRuns: 120 },
+      { numRuns: 200 },
     );
+    // (A repair dropped the bytes after END of some of them.)
+    expect(trailingDropped).toBeGreaterThan(0);
+  });
+
+  it('a repair that drops DOMAIN_DATA records (domains that show up nowhere else) and the bytes after END', () => {
+    const ring = (connId: number, domid: number): XsRecord => ({
+      type: 'CONNECTION_DATA', connId, connType: 0, fields: 0, connSpec: { domid, tdomid: 0x7ff4, evtchn: 3 }, outRespLen: 0, inData: new Uint8Array(0), outData: new Uint8Array(0),
+    });
+    const node = (path: string, owner: number): XsRecord => ({ type: 'NODE_DATA', connId: 0, txId: 0, access: 0, perms: [{ perm: 'n', flags: 0, domid: owner }], path, value: new Uint8Array(0) });
+    const domain = (domainId: number): XsRecord => ({ type: 'DOMAIN_DATA', domainId, features: 0, quotas: [] });
+    const s: Stream = {
+      header: { version: 2, byteOrder: 'little', reservedFlags: 0 },
+      records: [ring(1, 1), domain(9), node('/', 0), node('/local', 0), node('/local/domain/2', 2), domain(1), domain(7), domain(2), domain(8), { type: 'END' }],
+      trailing: Uint8Array.from([1, 2, 3]),
+    };
+    for (const opts of [{ repair: true, force: true }, { repair: true, force: true, byteOrder: 'big' as const }, { repair: true, force: true, toVersion: 1 as const }]) {
+      for (const size of [3, 37, 4096]) {
+        const { pass, v, plan } = agree(encodeStream(s), opts, size);
+        expect(pass.dropped).toEqual([1, 6, 8]);
+        expect(v.diff!.semantic.filter((d) => d.field === 'exists').map((d) => d.key)).toEqual(['domain 9', 'domain 7', 'domain 8']);
+        expect(plan.changes.some((c) => c.field === 'trailing')).toBe(true);
+      }
+    }
   });
 });
 

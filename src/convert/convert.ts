@@ -156,10 +156,14 @@ const FRAMING_WHY: Record<string, string> = {
   'tx-id (ignored)': 'tx-id of a committed node (ignored by readers) set to zero',
 };
 
-/** Drops the extras that only a non-canonical input carries (repair). */
+/**
+ * Drops the extras that only a non-canonical input carries (repair). A record of an unknown
+ * type keeps its len: its body is len bytes, whatever they hold, so a len that is not a
+ * multiple of 8 cannot be rounded up without changing the body.
+ */
 function canonicalFraming<T extends XsRecord>(r: T): T {
   const c = { ...r } as XsRecord;
-  delete c.len;
+  if (c.type !== 'UNKNOWN') delete c.len;
   delete c.padding;
   if (c.type === 'WATCH_DATA_EXTENDED') delete c.pad;
   if (c.type === 'CONNECTION_DATA') {
@@ -183,7 +187,8 @@ function watchAsPlain(r: WatchDataExtended): WatchData {
  * Plans a conversion record by record: `record` returns each output record as its input
  * record passes, and notes the changes; `finish` gives the plan (without the stream). What a
  * record-by-record pass cannot know is given by the caller: the domains a 4.21+ reader
- * recreates (`known`, needed only by repair, which therefore needs the whole stream) and the
+ * recreates (`known`, needed only by repair: knownDomains, or a pass of its own over the
+ * input, knownDomainsPass in streaming.ts) and the
  * target reader's losses on the output (a checker run over the output records).
  */
 export class ConversionPlanner {
@@ -471,11 +476,14 @@ export class ConversionPlanner {
 /** Domains a 4.21+ reader recreates: those with a ring connection or owning a node. */
 export function knownDomains(records: Iterable<XsRecord>): Set<number> {
   const known = new Set<number>();
-  for (const r of records) {
-    if (r.type === 'CONNECTION_DATA' && r.connType === 0) known.add((r.connSpec as { domid: number }).domid);
-    if (r.type === 'NODE_DATA' && r.perms.length) known.add(r.perms[0]!.domid);
-  }
+  for (const r of records) noteKnownDomain(known, r);
   return known;
+}
+
+/** Adds to `known` the domain record `r` makes known (see knownDomains), if any. */
+export function noteKnownDomain(known: Set<number>, r: XsRecord): void {
+  if (r.type === 'CONNECTION_DATA' && r.connType === 0) known.add((r.connSpec as { domid: number }).domid);
+  if (r.type === 'NODE_DATA' && r.perms.length) known.add(r.perms[0]!.domid);
 }
 
 /** Plans a conversion; never throws for a refusal (see `refused`). */

@@ -30,8 +30,9 @@
 // (or when that gives nothing) with verifyInPlace, or verifyPass (without encoding again) to
 // version 1; convertPass serves the dry run.
 //
-// This serves conversions that keep every record in its place. Repair can drop a DOMAIN_DATA
-// whose domain shows up nowhere in the whole stream, so it needs the whole stream (planConversion).
+// A repair can drop a DOMAIN_DATA whose domain shows up nowhere in the whole stream: the domains
+// it needs are found first, in a pass of their own (knownDomainsPass), and the verify skips the
+// input records the plan dropped.
 
 import { StreamChecker } from '../check/index.js';
 import type { CheckReport, TargetName } from '../check/types.js';
@@ -46,7 +47,7 @@ import { RecordType } from '../wire/constants.js';
 import type { StreamHeader, XsRecord } from '../model/types.js';
 import { DecodeError, EncodeError } from '../wire/errors.js';
 import type { Sink } from '../wire/writer.js';
-import { ConversionPlanner, ConvertError, type ConvertOptions } from './convert.js';
+import { ConversionPlanner, ConvertError, noteKnownDomain, type ConvertOptions } from './convert.js';
 import { trailingText } from './trailing.js';
 import { WrittenComparer } from './written-compare.js';
 import type { WrittenFileCheck } from './verify-thread.js';
@@ -80,6 +81,8 @@ export interface ConvertPassOptions {
   checkOutput?: boolean;
   /** The input's bytes [offset, offset+length): bytes after END beyond what the reader keeps (1 MiB). */
   readRange?: (offset: number, length: number) => Uint8Array;
+  /** The domains a 4.21+ reader knows, for a repair (knownDomainsPass). */
+  known?: ReadonlySet<number>;
 }
 
 
@@ -105,7 +108,7 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
       header = h;
       inChecker = new StreamChecker(h);
       try {
-        planner = new ConversionPlanner(h, opts);
+        planner = new ConversionPlanner(h, opts, o.known);
       } catch (e) {
         if (!(e instanceof ConvertError)) throw e;
         planError = e;
@@ -122,7 +125,7 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
       // not numbered, so made only when needed.)
       const k = r.type === 'NODE_DATA' ? undefined : keys.next(r);
       const out = planner.record(r, loc.index, () => k ?? keys.next(r));
-      if (!out) throw new Error('convertPass: a record was dropped; conversions that drop records need the whole stream');
+      if (!out) return; // (dropped by a repair: the plan says so)
       writer?.write(out);
       outChecker?.visit(out);
     },
@@ -177,6 +180,8 @@ export type TranscodePassResult = Omit<ConvertPassResult, 'inputCheck' | 'planEr
   comparer?: WrittenComparer;
   /** With the comparer: the input's bytes after END (trailingText; '' for none). */
   trailing?: string;
+  /** Indexes of the input records the plan dropped (a repair), in order. */
+  dropped: number[];
 };
 
 /**
@@ -187,7 +192,7 @@ export type TranscodePassResult = Omit<ConvertPassResult, 'inputCheck' | 'planEr
  * checks agree, and this costs less than a pass of its own). Throws DecodeError where the
  * input is bad (as convertPass), ConvertError when no plan can be made for its header.
  */
-export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: Sink, o: { compare?: boolean } = {}): TranscodePassResult {
+export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: Sink, o: { compare?: boolean; known?: ReadonlySet<number> } = {}): TranscodePassResult {
   let planner: ConversionPlanner | undefined;
   let inChecker: StreamChecker | undefined;
   let comparer: WrittenComparer | undefined;
@@ -195,9 +200,11 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
   let bytes = 0;
   let trailingCount = 0;
   let trailing = '';
+  let trailingHead: Uint8Array = new Uint8Array(0);
+  const dropped: number[] = [];
   const handlers: TranscodeHandlers = {
     onHeader(h) {
-      planner = new ConversionPlanner(h, opts);
+      planner = new ConversionPlanner(h, opts, o.known);
       if (!planner.keepsPlaces()) inChecker = new StreamChecker(h);
       else if (o.compare) {
         // (Read by the transcoder from here on: set before the first record.)
@@ -213,23 +220,30 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
       // no key.)
       const n = keys.note(r);
       const out = planner!.record(r, loc.index, () => keys.keyOf(r, n));
-      if (!out) throw new Error('transcodePass: a record was dropped; conversions that drop records need the whole stream');
+      if (!out) {
+        // (Only a repair drops a record, and records then change places: verifyPass skips it.)
+        if (planner!.keepsPlaces()) throw new Error('transcodePass: a record was dropped where records keep their places');
+        dropped.push(loc.index);
+      }
       return out;
     },
     onTrailing(count, head) {
       trailingCount = count;
+      trailingHead = head;
       if (comparer) trailing = trailingText(head, count);
     },
   };
-  const t = new StreamTranscoder(undefined, sink, handlers, { raw: (code) => !inChecker && planner!.passesRaw(code), transient: true });
+  // (A repair drops the bytes after END: they are not copied.)
+  const t = new StreamTranscoder(undefined, sink, handlers, { raw: (code) => !inChecker && planner!.passesRaw(code), transient: true, keepTrailing: !opts.repair });
   source((c) => {
     bytes += c.length;
     t.push(c);
   });
   t.end();
-  // (Bytes after END were copied as they came: kept unless repairing, which does not come here.)
-  if (trailingCount && !planner!.trailing(trailingCount, () => '')) throw new Error('transcodePass: bytes after END to drop');
-  const result: TranscodePassResult = { header: t.header!, records: t.records, bytes, trailingCount, planner: planner!, written: t.written, rawRecords: t.rawRecords };
+  // (Bytes after END were copied as they came, unless repairing, which drops them: the plan
+  // notes that.)
+  planner!.trailing(trailingCount, () => trailingText(trailingHead, trailingHead.length));
+  const result: TranscodePassResult = { header: t.header!, records: t.records, bytes, trailingCount, planner: planner!, written: t.written, rawRecords: t.rawRecords, dropped };
   if (inChecker) result.inputCheck = inChecker.finish({ length: trailingCount });
   if (comparer) {
     result.comparer = comparer;
@@ -252,6 +266,21 @@ export function inputCheckOf(v: VerifyPassResult): CheckReport | undefined {
   if (v.decodeError || !v.diff || !v.check || v.check.findings.length) return undefined;
   if (v.diff.semantic.some((d) => !(d.section === 'header' && d.field === 'byte-order')) || v.diff.bytes.length) return undefined;
   return { findings: [], ok: true };
+}
+
+/**
+ * The domains a repair needs to know (knownDomains), from a pass of their own over the input:
+ * a repair drops a DOMAIN_DATA whose domain shows up nowhere in the whole stream, which a
+ * record-by-record pass cannot tell where the record comes. Throws DecodeError where the input
+ * is bad (as the other passes).
+ */
+export function knownDomainsPass(source: ChunkSource): Set<number> {
+  const known = new Set<number>();
+  // (Chunks may be reused by the source: the reader copies what it keeps.)
+  const reader = new StreamReader({ onRecord: (r) => noteKnownDomain(known, r) }, { chunksReused: true });
+  source((c) => reader.push(c));
+  reader.end();
+  return known;
 }
 
 /** Checks a stream read from `source` (record offsets in the messages), as convertPass checks its input. */
@@ -473,7 +502,7 @@ class ComparingSink {
  * Decodes the written output (`written`), checks it, encodes it again, and compares it record by
  * record with the input read again (`input`, pulled in step).
  */
-export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName, o: { reencode?: boolean } = {}): VerifyPassResult {
+export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName, o: { reencode?: boolean; dropped?: readonly number[] } = {}): VerifyPassResult {
   // The input, decoded as far as the comparison needs.
   let inHeader: StreamHeader | undefined;
   const queue: XsRecord[] = [];
@@ -513,6 +542,18 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
     }
     return queue[qHead++];
   };
+  // Input records the plan dropped have no counterpart: each is reported as gone, in its place.
+  const dropped = o.dropped ?? [];
+  let nextDropped = 0;
+  let dropInto: LockstepDiff | undefined;
+  const nextKept = (): XsRecord | undefined => {
+    for (;;) {
+      const x = nextInput();
+      if (x === undefined || nextDropped >= dropped.length || dropped[nextDropped] !== inIndex) return x;
+      nextDropped++;
+      dropInto!.onlyA(inIndex++, keys.one(0, x));
+    }
+  };
 
   // Without `reencode` the written file is not encoded again (`reencodes` stays true): what it
   // decodes to is still compared with the input, field by field.
@@ -531,6 +572,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
       checker = new StreamChecker(h, target ? { target } : {});
       while (!inHeader && pull());
       lock = new LockstepDiff(inHeader!, h);
+      dropInto = lock;
       if (reencode) reencoder = new StreamWriter(h, compare.sink, { transient: true });
     },
     onRecord(y, loc) {
@@ -545,7 +587,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
           res.reencodes = false;
         }
       }
-      const x = nextInput();
+      const x = nextKept();
       if (x === undefined) lock!.onlyB(loc.index, keys.one(1, y));
       else if (sameNodeRecord(x, y)) inIndex++; // (most records: no item keys made)
       else {

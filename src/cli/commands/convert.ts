@@ -21,7 +21,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { inputSize, readInputChunks, readWholeInput, resolveInput } from '../input.js';
 import { Progress } from '../stream-input.js';
 import {
-  checkPass, convertPass, inputCheckOf, transcodePass, verifyAsWritten, verifyInPlace, verifyPass,
+  checkPass, convertPass, inputCheckOf, knownDomainsPass, transcodePass, verifyAsWritten, verifyInPlace, verifyPass,
   type ChunkPuller, type ChunkReader, type ChunkSource, type ConvertPassResult, type TranscodePassResult, type VerifyPassResult,
 } from '../../convert/streaming.js';
 import type { StreamHeader } from '../../model/types.js';
@@ -362,13 +362,13 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     // Fault injection for the tests of "a failed verify leaves nothing behind".
     process.env.XSMIG_TEST_FAIL_VERIFY ? new VerifyFailure(EXIT.FINDING, `injected failure (XSMIG_TEST_FAIL_VERIFY)`) : undefined;
 
-  // No repair: streamed, record by record. Standard input (or a pipe given as FILE) is first
-  // copied to a file of a temporary directory (the verify stage may read the input again); to
-  // standard output, the stream is written to a file of another, copied to standard output
-  // once it is verified (nothing may be written before). A repair holds the whole stream (it
-  // drops a DOMAIN_DATA whose domain shows up nowhere in the whole stream), and so does any
-  // conversion that needs a temporary directory when none can be made.
-  if (!opts.repair) {
+  // Streamed, record by record. Standard input (or a pipe given as FILE) is first copied to a
+  // file of a temporary directory (the verify stage may read the input again, and a repair
+  // reads it once more first); to standard output, the stream is written to a file of
+  // another, copied to standard output once it is verified (nothing may be written before).
+  // A conversion that needs a temporary directory when none can be made holds the whole
+  // stream (below).
+  {
     const temps: string[] = [];
     const temp = (): string | undefined => {
       try {
@@ -537,9 +537,21 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
       }
     };
     /** Read, check the input, plan, and check the planned output (no writing: the dry run, and plans not made). */
+    // A repair drops a DOMAIN_DATA whose domain shows up nowhere in the stream: those that do
+    // are found first, in a pass of their own.
+    let known: Set<number> | undefined;
+    if (opts.repair) {
+      try {
+        known = knownDomainsPass(reusedSource);
+      } catch (e) {
+        if (e instanceof DecodeError) return fail('read', EXIT.BAD_INPUT, `${input.label}: not a decodable stream: ${e.message}`);
+        if (e instanceof CliError) return fail('read', e.code, e.message);
+        throw e;
+      }
+    }
     const passOne = (): ConvertPassResult => {
       try {
-        return convertPass(source, opts, { checkOutput: true });
+        return convertPass(source, opts, known ? { checkOutput: true, known } : { checkOutput: true });
       } catch (e) {
         if (e instanceof DecodeError) throw new ReadFailed(EXIT.BAD_INPUT, `${input.label}: not a decodable stream: ${e.message}`);
         if (e instanceof CliError) throw new ReadFailed(e.code, e.message);
@@ -605,7 +617,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           thread?.begin(tmp, opts.target, size!);
           const t = thread;
           try {
-            p = transcodePass(reusedSource, opts, t ? (c) => { write(c); t.wrote(c); } : write, { compare: t !== undefined });
+            p = transcodePass(reusedSource, opts, t ? (c) => { write(c); t.wrote(c); } : write, known ? { compare: t !== undefined, known } : { compare: t !== undefined });
           } catch (e) {
             thread?.abandon();
             thread = undefined;
@@ -637,7 +649,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
               inFile.close();
             }
           } else {
-            v = verifyPass((on) => readInputChunks({ path: tmp, label: tmp }, on, CHUNK), pullFile(path), opts.target, { reencode: false });
+            v = verifyPass((on) => readInputChunks({ path: tmp, label: tmp }, on, CHUNK), pullFile(path), opts.target, { reencode: false, dropped: p!.dropped });
           }
           const noCheck: CheckReport = { findings: [], ok: true };
           const planned = p!.planner.finish(v.check?.losses ?? []);
