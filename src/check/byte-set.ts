@@ -17,6 +17,14 @@ function grown<T extends Int32Array | Uint8Array>(a: T, size: number): T {
   return b;
 }
 
+/** Whether a[at, at + n) equals b[s, s + n), four bytes at a time (`av`, `bv`: views of each from its first byte). */
+export function equalBytes(a: Uint8Array, av: DataView, at: number, b: Uint8Array, bv: DataView, s: number, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (av.getInt32(at + k, true) !== bv.getInt32(s + k, true)) return false;
+  for (; k < n; k++) if (a[at + k] !== b[s + k]) return false;
+  return true;
+}
+
 /** MurmurHash3 (x86, 32-bit, seed 0) of buf[s, e); `view` a view of `buf` from its first byte. */
 export function hashBytes(buf: Uint8Array, view: DataView, s: number, e: number): number {
   let h = 0;
@@ -74,7 +82,7 @@ export class ByteSet {
     for (let v = slots[2 * t]!; v !== 0; t = (t + 1) & mask, v = slots[2 * t]!) {
       if (slots[2 * t + 1] !== h) continue;
       const id = v - 1;
-      if (this.len[id] === n && this.same(this.start[id]!, buf, view, s, n)) return true;
+      if (this.len[id] === n && equalBytes(this.pool, this.poolView, this.start[id]!, buf, view, s, n)) return true;
     }
     const id = this.size++;
     if (id === this.len.length) {
@@ -94,15 +102,6 @@ export class ByteSet {
     slots[2 * t + 1] = h;
     if (2 * this.size > mask + 1) this.rehash();
     return false;
-  }
-
-  private same(at: number, buf: Uint8Array, view: DataView, s: number, n: number): boolean {
-    const pv = this.poolView;
-    let k = 0;
-    for (; k + 4 <= n; k += 4) if (pv.getInt32(at + k, true) !== view.getInt32(s + k, true)) return false;
-    const pool = this.pool;
-    for (; k < n; k++) if (pool[at + k] !== buf[s + k]) return false;
-    return true;
   }
 
   /** Four times the slots: each key placed again by the hash kept in its slot. */

@@ -26,6 +26,8 @@
 // child. There is no table over all nodes: a lookup in one would miss the processor's cache for
 // nearly every node of a large stream.
 
+import { equalBytes } from './byte-set.js';
+
 /** What commit() found; the path is committed afterwards in every case. */
 export const PATH_NEW = 0;
 /** The path was committed before. */
@@ -337,7 +339,7 @@ export class CommittedPaths {
     let s = h & mask;
     for (let v = slots[s]!; v !== 0; s = (s + 1) & mask, v = slots[s]!) {
       const id = v - 1;
-      if (this.compHash[id] === h && this.compLen[id] === len && this.sameComp(this.compStart[id]!, buf, view, start, len)) return id;
+      if (this.compHash[id] === h && this.compLen[id] === len && equalBytes(this.pool, this.poolView, this.compStart[id]!, buf, view, start, len)) return id;
     }
     const id = this.comps++;
     if (id === this.compHash.length) {
@@ -367,16 +369,6 @@ export class CommittedPaths {
       this.compSlots = more;
     }
     return id;
-  }
-
-  /** Whether pool[at, at + len) equals buf[start, start + len): four bytes at a time. */
-  private sameComp(at: number, buf: Uint8Array, view: DataView, start: number, len: number): boolean {
-    const pv = this.poolView;
-    let k = 0;
-    for (; k + 4 <= len; k += 4) if (pv.getInt32(at + k, true) !== view.getInt32(start + k, true)) return false;
-    const pool = this.pool;
-    for (; k < len; k++) if (pool[at + k] !== buf[start + k]) return false;
-    return true;
   }
 
   /** The node of component `comp` under `parent`, made (not committed) if new. */
