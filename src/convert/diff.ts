@@ -511,8 +511,7 @@ export class LockstepDiff {
       this.onlyB(iy, ky);
       return;
     }
-    // (Pending data compares byte for byte only in one byte order, or when there is none.)
-    if (x.type !== 'NODE_DATA' && (x.type !== 'CONNECTION_DATA' || this.sameOrder || noPending(x, y)) && sameValue(x, y)) return;
+    if (x.type !== 'NODE_DATA' && this.sameValues(x, y)) return;
     const fx = recordFacets(x, this.a.byteOrder);
     const fy = recordFacets(y, this.b.byteOrder);
     compareFacets(kx.section, kx.key, fx.facets, fy.facets, this.semantic, ix, iy);
@@ -524,10 +523,8 @@ export class LockstepDiff {
    * each keyed by its identity without a count): what it would report is not kept.
    */
   agree(x: XsRecord, y: XsRecord): boolean {
-    // (pair's own test for a pair it has nothing to say of: equal values make equal keys.)
-    if (x.type === 'NODE_DATA' && y.type === 'NODE_DATA') {
-      if (sameNode(x, y)) return true;
-    } else if (x.type === y.type && (x.type !== 'CONNECTION_DATA' || this.sameOrder || noPending(x, y)) && sameValue(x, y)) return true;
+    // (pair's own tests for a pair it has nothing to say of: equal values make equal keys.)
+    if (x.type === 'NODE_DATA' && y.type === 'NODE_DATA' ? sameNode(x, y) : this.sameValues(x, y)) return true;
     const s = this.semantic.length;
     const b = this.bytes.length;
     this.pair(x, 0, recordIdentity(x), y, 0, recordIdentity(y));
@@ -535,6 +532,12 @@ export class LockstepDiff {
     this.semantic.length = s;
     this.bytes.length = b;
     return same;
+  }
+
+  /** Two records (not both nodes) whose values are equal, as pair() compares them. */
+  private sameValues(x: XsRecord, y: XsRecord): boolean {
+    // (Pending data compares byte for byte only in one byte order, or when there is none.)
+    return (x.type !== 'CONNECTION_DATA' || this.sameOrder || noPending(x, y)) && sameValue(x, y);
   }
 
   /** A record of A with no counterpart in B. */

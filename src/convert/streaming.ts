@@ -85,7 +85,6 @@ export interface ConvertPassOptions {
   known?: ReadonlySet<number>;
 }
 
-
 /** Read, check the input, plan, write: one pass. Throws DecodeError where the input is bad. */
 export function convertPass(source: ChunkSource, opts: ConvertOptions, o: ConvertPassOptions = {}): ConvertPassResult {
   let header: StreamHeader | undefined;
@@ -199,7 +198,6 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
   const keys = new ItemKeyCounter(false);
   let bytes = 0;
   let trailingCount = 0;
-  let trailing = '';
   let trailingHead: Uint8Array = new Uint8Array(0);
   const dropped: number[] = [];
   const handlers: TranscodeHandlers = {
@@ -230,7 +228,6 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
     onTrailing(count, head) {
       trailingCount = count;
       trailingHead = head;
-      if (comparer) trailing = trailingText(head, count);
     },
   };
   // (A repair drops the bytes after END: they are not copied.)
@@ -247,7 +244,7 @@ export function transcodePass(source: ChunkSource, opts: ConvertOptions, sink: S
   if (inChecker) result.inputCheck = inChecker.finish({ length: trailingCount });
   if (comparer) {
     result.comparer = comparer;
-    result.trailing = trailing;
+    result.trailing = trailingCount ? trailingText(trailingHead, trailingCount) : '';
   }
   return result;
 }
@@ -545,13 +542,12 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   // Input records the plan dropped have no counterpart: each is reported as gone, in its place.
   const dropped = o.dropped ?? [];
   let nextDropped = 0;
-  let dropInto: LockstepDiff | undefined;
   const nextKept = (): XsRecord | undefined => {
     for (;;) {
       const x = nextInput();
       if (x === undefined || nextDropped >= dropped.length || dropped[nextDropped] !== inIndex) return x;
       nextDropped++;
-      dropInto!.onlyA(inIndex++, keys.one(0, x));
+      lock!.onlyA(inIndex++, keys.one(0, x));
     }
   };
 
@@ -572,7 +568,6 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
       checker = new StreamChecker(h, target ? { target } : {});
       while (!inHeader && pull());
       lock = new LockstepDiff(inHeader!, h);
-      dropInto = lock;
       if (reencode) reencoder = new StreamWriter(h, compare.sink, { transient: true });
     },
     onRecord(y, loc) {

@@ -10,7 +10,7 @@
 // says what it said before, and the streams differ in their headers at most.
 //
 // What it compares are the bytes handed to the file; the worker of verify-thread.ts reads the
-// file back and sums it, which ties the two.
+// file back and compares it with those bytes, which ties the two.
 
 import { decodeRecordFast } from '../model/fast-decode.js';
 import { sameBytesAt } from '../model/same-bytes.js';

@@ -107,10 +107,7 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
       case 'cstring': {
         const n = lenOf(f.length);
         lines.push(`if (pa + ${n} > ea || pb + ${n} > eb) return -1;`);
-        // (Wire messages in two byte orders: compared as messages, by the caller.)
-        if (f.kind === 'bytes' && f.wireMessages && la !== lb) lines.push(`if (${n} !== 0) return -1;`);
-        // (Terminated: a string without its NUL would decode with `unterminated`.)
-        if (f.kind === 'cstring') lines.push(`if (${n} === 0 || a[pa + ${n} - 1] !== 0) return -1;`);
+        genStringGuards(lines, f, n, 'pa', la, lb);
         // (Bytes are the same in either order: compared four at a time, then the rest.)
         lines.push(`{ let k = 0; for (; k + 4 <= ${n}; k += 4) if (av.getUint32(pa + k) !== bv.getUint32(pb + k)) return -1;`);
         lines.push(`  for (; k < ${n}; k++) if (a[pa + k] !== b[pb + k]) return -1; }`);
@@ -175,6 +172,17 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
 }
 
 /**
+ * Emits what a byte or string field of `n` bytes at a[`at`] must be for a yes, beyond its
+ * bytes: a string ends with its NUL, and wire messages in two byte orders are absent.
+ */
+function genStringGuards(lines: string[], f: Field, n: string, at: string, la: string, lb: string): void {
+  // (Wire messages in two byte orders: compared as messages, by the caller.)
+  if (f.kind === 'bytes' && f.wireMessages && la !== lb) lines.push(`if (${n} !== 0) return -1;`);
+  // (Terminated: a string without its NUL would decode with `unterminated`.)
+  if (f.kind === 'cstring') lines.push(`if (${n} === 0 || a[${at} + ${n} - 1] !== 0) return -1;`);
+}
+
+/**
  * Emits the comparison of a layout's last fields when they are all byte and NUL-terminated
  * string fields (the path and value of a node, the path and token of a watch): their NULs are
  * checked, then all that is left of the body, padding included, is compared as one run of
@@ -182,7 +190,7 @@ function genFields(lines: string[], fields: readonly Field[], la: string, lb: st
  * body end. Returns false (emitting nothing) for any other tail.
  */
 function genTail(lines: string[], fields: readonly Field[], la: string, lb: string, vars: Map<string, string>): boolean {
-  if (fields.length === 0 || !fields.every((f) => f.kind === 'bytes' || f.kind === 'cstring')) return false;
+  if (fields.length === 0) return false;
   const lens: string[] = [];
   for (const f of fields) {
     if (f.kind !== 'bytes' && f.kind !== 'cstring') return false;
@@ -192,13 +200,10 @@ function genTail(lines: string[], fields: readonly Field[], la: string, lb: stri
     else return false;
   }
   lines.push(`{ const tn = ${lens.join(' + ')}; if (pa + tn > ea) return -1;`);
-  let at = '0';
+  let at = 'pa';
   fields.forEach((f, i) => {
     const n = lens[i]!;
-    // (Terminated: a string without its NUL would decode with `unterminated`.)
-    if (f.kind === 'cstring') lines.push(`  if (${n} === 0 || a[pa + ${at} + ${n} - 1] !== 0) return -1;`);
-    // (Wire messages in two byte orders: compared as messages, by the caller.)
-    if (f.kind === 'bytes' && f.wireMessages && la !== lb) lines.push(`  if (${n} !== 0) return -1;`);
+    genStringGuards(lines, f, n, at, la, lb);
     at = `${at} + ${n}`;
   });
   lines.push(`  const m = ea - pa; if (eb - pb !== m) return -1;`);
