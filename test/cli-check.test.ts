@@ -49,11 +49,11 @@ describe('xsmig check', () => {
     expect(r.stdout).toContain('warning framing.padding-not-zero');
   });
 
-  it('head-v2-depth-a: the producer defect as three warnings: exit 0, exit 1 with --strict', () => {
+  it('head-v2-depth-a: the producer defect as three errors, exit 1: the depth is gone for good (issue 14, item 6)', () => {
     const r = runCli(['check', bin('head-v2-depth-a')]);
-    expect(r.status).toBe(0);
-    expect(r.stdout.match(/^warning defect\.xen-4\.22-short-header /gm)).toHaveLength(3);
-    expect(runCli(['check', '--strict', bin('head-v2-depth-a')]).status).toBe(1);
+    expect(r.status).toBe(1);
+    expect(r.stdout.match(/^error   defect\.xen-4\.22-short-header /gm)).toHaveLength(3);
+    expect(r.stdout).toContain('head-v2-depth-a.bin: not sound: 3 errors');
   });
 
   it('not a stream: exit 2 and one line naming the offset', () => {
@@ -84,10 +84,29 @@ describe('xsmig check', () => {
     expect(clean).toMatchObject({ ok: true, findings: [], version: 2, records: 61 });
   });
 
-  it('--target ready: exit 0 and says so', () => {
-    const r = runCli(['check', '--target', 'xen-4.22', bin('head-v2-basic')]);
+  it('--target ready: exit 0 and says so, with the host\'s unique-ids given', () => {
+    const ids = file('ids.txt', Buffer.from(Array.from({ length: 8 }, (_, d) => `${d} 0x010203040506000${d}`).join('\n')));
+    const r = runCli(['check', '--target', 'xen-4.22', '--host-ids', ids, bin('head-v2-basic')]);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('target xen-4.22: ready: xenstored 4.22 (versions 1 and 2, watch depth, little-endian host) restores everything in this stream');
+  });
+
+  it('--target without the host\'s ids: ready if the host agrees, each ring connection named (issue 14, item 2)', () => {
+    const r = runCli(['check', '--target', 'xen-4.22', bin('head-v2-basic')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("target xen-4.22: ready if the host agrees: xenstored 4.22 (versions 1 and 2, watch depth, little-endian host) restores everything in this stream, but 3 items depend on the host's unique-ids");
+    expect(r.stdout).toMatch(/^ {2}host {3}at byte 240 \(0xf0\), record #3 \(CONNECTION_DATA\): domain 1: would be released when the restore ends \(unless the host's unique-id of domain 1 is 0x0102030405060001/m);
+  });
+
+  it('--target with a host whose id differs: the domain is released, its nodes named (issue 14, item 2)', () => {
+    const ids = file('ids-other.txt', Buffer.from('0 0x0102030405060000\n1 0x1234\n2 0x0102030405060002\n'));
+    const r = runCli(['check', '--target', 'xen-4.22', '--host-ids', ids, bin('head-v2-basic')]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}lose {3}at byte 240 \(0xf0\), record #3 \(CONNECTION_DATA\): domain 1: is released when the restore ends \(its unique-id 0x0102030405060001 is not the host's \(0x0000000000001234\)\): its ring connection is closed; the 2 nodes it owns are deleted/m);
+    const bad = file('ids-bad.txt', Buffer.from('one 2\n'));
+    const u = runCli(['check', '--target', 'xen-4.22', '--host-ids', bad, bin('head-v2-basic')]);
+    expect(u.status).toBe(64);
+    expect(u.stderr).toContain('line 1: expected "DOMID UNIQUE-ID"');
   });
 
   it('--target that refuses: exit 1, the refusal listed', () => {
@@ -101,14 +120,14 @@ describe('xsmig check', () => {
     // Domain 2's DOMAIN_DATA comes first in the stream but is listed after the stream-wide item.
     const f = file(
       'v1quota.bin',
-      stream(header(1), ring(1, 2), ring(2, 1), socket(3, 8), node('/'), domain(2, 0, [['nodes', 9]]), domain(1, 0, [['nodes', 7]]), end()),
+      stream(header(1), ring(1, 2), ring(2, 1), socket(3, 8), ring(4, 0), node('/'), domain(2, 0, [['nodes', 9]]), domain(1, 0, [['nodes', 7]]), end()),
     );
     const r = runCli(['check', '--target', 'xen-4.17', f]);
     expect(r.status).toBe(1);
     const lossLines = r.stdout.split('\n').filter((l) => l.startsWith('  '));
     expect(lossLines).toEqual([
-      expect.stringMatching(/^ {2}lose {3}at byte \d+ \(0x[0-9a-f]+\), record #5 \(DOMAIN_DATA\): domain 1: DOMAIN_DATA is skipped/),
-      expect.stringMatching(/record #4 \(DOMAIN_DATA\): domain 2: DOMAIN_DATA is skipped/),
+      expect.stringMatching(/^ {2}lose {3}at byte \d+ \(0x[0-9a-f]+\), record #6 \(DOMAIN_DATA\): domain 1: DOMAIN_DATA is skipped/),
+      expect.stringMatching(/record #5 \(DOMAIN_DATA\): domain 2: DOMAIN_DATA is skipped/),
     ]);
   });
 

@@ -128,9 +128,16 @@ describe('xsmig convert', () => {
     const ok = runCli(['convert', cap('head-v2-depth-a'), '--repair', '--assume-depth', 'unlimited', '-o', out]);
     expect(ok.status).toBe(0);
     expect(ok.stderr).toMatch(/\[assumption: depth unlimited \(0xFFFF\) assumed/);
+    // An assumed unlimited depth is written as a plain WATCH_DATA, which says the same and
+    // every reader (4.22 included) reads correctly (issue 14, item 1).
     const s = decodeStream(readFileSync(out));
-    expect(s.records.filter((x) => x.type === 'WATCH_DATA_EXTENDED').map((x) => (x.type === 'WATCH_DATA_EXTENDED' ? [x.depth, x.producerDefect] : []))).toEqual([
-      [0xffff, undefined], [0xffff, undefined], [0xffff, undefined],
+    expect(s.records.filter((x) => x.type === 'WATCH_DATA_EXTENDED')).toEqual([]);
+    expect(s.records.filter((x) => x.type === 'WATCH_DATA' && x.connId === 4).map((x) => (x.type === 'WATCH_DATA' ? x.token : ''))).toEqual(['d1', 'vmdeep', 'zero', 'plain']);
+    // A finite assumed depth keeps the documented layout (no target given).
+    const three = join(d, 'three.bin');
+    expect(runCli(['convert', cap('head-v2-depth-a'), '--repair', '--assume-depth', '3', '-o', three]).status).toBe(0);
+    expect(decodeStream(readFileSync(three)).records.filter((x) => x.type === 'WATCH_DATA_EXTENDED').map((x) => (x.type === 'WATCH_DATA_EXTENDED' ? [x.depth, x.producerDefect] : []))).toEqual([
+      [3, undefined], [3, undefined], [3, undefined],
     ]);
     expect(runCli(['convert', cap('head-v2-depth-a'), '--repair', '--assume-depth', 'deep', '-o', out]).status).toBe(64);
   });

@@ -84,7 +84,8 @@ function same(input: Uint8Array, opts: ConvertOptions): void {
   expect(threaded).toEqual(serial);
 }
 
-const BYTE_ORDER: ConvertOptions[] = [{ byteOrder: 'big' }, { byteOrder: 'little' }, { target: 'spec-v2', byteOrder: 'big' }, { target: 'xen-4.21' }];
+// (A xen-* target no longer keeps places: it writes every WATCH_DATA_EXTENDED as a plain watch.)
+const BYTE_ORDER: ConvertOptions[] = [{ byteOrder: 'big' }, { byteOrder: 'little' }, { target: 'spec-v2', byteOrder: 'big' }, { target: 'spec-v2' }];
 
 describe('verifyAsWritten = verifyInPlace where every record agrees', () => {
   // (417-basic is version 1: converted in its version, records keep their places only in version 2.)

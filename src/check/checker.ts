@@ -51,7 +51,7 @@ import { ByteSet } from './byte-set.js';
 import { CommittedPaths, PATH_DUPLICATE, PATH_NEW, PATH_PARENT_MISSING } from './path-set.js';
 import { PROFILES, type ReaderProfile } from './profiles.js';
 import { ruleDef } from './rules.js';
-import type { CheckReport, Finding, TargetLoss, TargetName } from './types.js';
+import type { CheckReport, Finding, RestoreEffect, TargetLoss, TargetName } from './types.js';
 import { describePlace, hex, plural, q, recordPlace, type Place } from './where.js';
 
 /** Longest absolute path xenstored accepts (XENSTORE_ABS_PATH_MAX). */
@@ -92,6 +92,7 @@ interface PendingDomain {
   place: Place;
   /** (The domain id, not the record: a large stream holds thousands of them.) */
   domainId: number;
+  /** A ring connection, or a ring's SET_TARGET target, made the domain exist before this record. */
   earlierRing: boolean;
   earlierOwner: boolean;
 }
@@ -106,6 +107,20 @@ export interface CheckerOptions {
   inputSize?: number;
   /** How many committed paths to make room for at once (instead of working it out from inputSize). */
   expectedNodes?: number;
+  /** The host's unique-id of each domain (CheckOptions.hostIds). */
+  hostIds?: ReadonlyMap<number, bigint>;
+}
+
+/** A domain the target releases at the end of the restore (finishReleases). */
+interface Release {
+  domid: number;
+  place: Place;
+  /** Why, for the message: "its unique-id ... is not the host's" or "it is only a SET_TARGET target". */
+  why: string;
+  /** Its ring connection is closed too (a unique-id that differs); else it has none. */
+  closesConnection: boolean;
+  /** The host's ids are unknown: whether it is released depends on the host (a `host` item). */
+  hostDependent: boolean;
 }
 
 /** The fewest bytes a NODE_DATA takes on the wire (no permission, path "/"). */
@@ -223,6 +238,8 @@ function quotaList(qs: readonly Quota[]): string {
 export class StreamChecker {
   private readonly findings: Finding[] = [];
   private readonly losses: TargetLoss[] = [];
+  /** Items the target loses unless the host agrees (CheckReport.hostDependent). */
+  private readonly hostItems: TargetLoss[] = [];
   private readonly profile: ReaderProfile | undefined;
   /** The target refuses the stream as a whole (header): item losses are not listed. */
   private refusedWhole = false;
@@ -246,9 +263,23 @@ export class StreamChecker {
   private readonly domains = new Map<number, number>();
   private readonly pendingDomains: PendingDomain[] = [];
   private readonly globals = new Map<string, number>();
+  /** SET_TARGET targets (ring tdomid) so far: domain id -> record index of the first ring naming it. */
+  private readonly targets = new Map<number, number>();
+  /** Daemon targets: paths of transaction nodes, which xenstored writes into the committed tree. */
+  private readonly txPaths = new Set<string>();
+  /** Daemon targets: nodes each domain owns (first permission), and entries naming it in later permissions. */
+  private readonly ownedCount: Uint32Array | undefined;
+  private readonly permEntryCount: Uint32Array | undefined;
+  private readonly releases: Release[] = [];
+  private readonly hostIds: ReadonlyMap<number, bigint> | undefined;
 
   constructor(readonly header: StreamHeader, opts: CheckerOptions = {}) {
     this.profile = opts.target ? PROFILES[opts.target] : undefined;
+    this.hostIds = opts.hostIds;
+    if (this.profile?.daemon) {
+      this.ownedCount = new Uint32Array(DOMID_TABLE);
+      this.permEntryCount = new Uint32Array(DOMID_TABLE);
+    }
     this.committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX, opts.expectedNodes ?? (opts.inputSize ? Math.ceil(opts.inputSize / NODE_WIRE_MIN) : undefined));
     this.checkHeader();
   }
@@ -263,12 +294,18 @@ export class StreamChecker {
     this.findings.push(f);
   }
 
-  private lose(kind: TargetLoss['kind'], place: Place, subject: string, text: string, who: Who = {}): void {
+  private lose(kind: TargetLoss['kind'], place: Place, subject: string, text: string, who: Who = {}, effect?: RestoreEffect): void {
     if (!this.profile || (this.refusedWhole && place.recordIndex !== undefined)) return;
     const l: TargetLoss = { target: this.profile.name, kind, subject, message: `${describePlace(place)}: ${subject ? `${subject}: ` : ''}${text}`, ...place };
     if (who.connId !== undefined) l.connId = who.connId;
     if (who.domid !== undefined) l.domid = who.domid;
-    this.losses.push(l);
+    if (effect) l.effect = effect;
+    (kind === 'host' ? this.hostItems : this.losses).push(l);
+  }
+
+  /** The restore has created domain `domid` by now: a ring connection or a SET_TARGET target. */
+  private domainExists(domid: number): boolean {
+    return this.ringByDomid.has(domid) || this.targets.has(domid);
   }
 
   private connWho(connId: number): Who {
@@ -359,7 +396,7 @@ export class StreamChecker {
         break;
       case 'UNKNOWN':
         this.find('framing.type-unknown', place, `type ${r.typeCode} is reserved; readers skip its ${plural(r.body.length, 'byte')}`);
-        this.lose('lose', place, '', `record of unknown type ${r.typeCode} skipped`);
+        this.lose('lose', place, '', `record of unknown type ${r.typeCode} skipped`, {}, { kind: 'skip-record' });
         break;
     }
   }
@@ -444,6 +481,8 @@ export class StreamChecker {
       } else {
         this.ringByDomid.set(spec.domid, index);
       }
+      this.noteTarget(spec.tdomid, index);
+      if (r.fields & CONN_FIELD_UNIQUE_ID && r.uniqueId !== undefined) this.noteUniqueId(spec.domid, r.uniqueId, place);
     }
 
     if (r.outRespLen > r.outData.length) {
@@ -454,6 +493,27 @@ export class StreamChecker {
     }
 
     if (r.connId !== 0 && !this.conns.has(r.connId)) this.conns.set(r.connId, domid === undefined ? { index } : { index, domid });
+  }
+
+  private noteTarget(tdomid: number, index: number): void {
+    if (tdomid !== DOMID.INVALID && tdomid < DOMID_FIRST_RESERVED && !this.targets.has(tdomid)) this.targets.set(tdomid, index);
+  }
+
+  /** A target that compares unique-ids (4.21+) releases the domain unless the host's id is the same. */
+  private noteUniqueId(domid: number, id: bigint, place: Place): void {
+    if (!this.profile?.checksUniqueIds) return;
+    const shown = `0x${id.toString(16).padStart(16, '0')}`;
+    const hosts = this.hostIds;
+    if (!hosts) {
+      this.releases.push({ domid, place, closesConnection: true, hostDependent: true, why: `unless the host's unique-id of domain ${domid} is ${shown} (xsmig cannot see the host; give its ids with --host-ids)` });
+      return;
+    }
+    const host = hosts.get(domid);
+    if (host === id) return;
+    const why = host === undefined
+      ? `the host has no domain ${domid} (not in the host's ids), so its unique-id ${shown} matches nothing`
+      : `its unique-id ${shown} is not the host's (0x${host.toString(16).padStart(16, '0')})`;
+    this.releases.push({ domid, place, closesConnection: true, hostDependent: false, why });
   }
 
   /** out-data: the rest of a partly sent response (out-resp-len bytes), then whole messages. */
@@ -514,11 +574,16 @@ export class StreamChecker {
     if (ext) {
       const inV1 = this.header.version < 2;
       if (p.watchExt === 'skip' || (p.watchExt === 'document' && inV1)) {
-        this.lose('lose', place, subject, `${desc} is skipped (${p.name} does not read WATCH_DATA_EXTENDED${inV1 && p.watchExt === 'document' ? ' in a version-1 stream' : ''}): the guest loses this watch`, who);
+        this.lose('lose', place, subject, `${desc} is skipped (${p.name} does not read WATCH_DATA_EXTENDED${inV1 && p.watchExt === 'document' ? ' in a version-1 stream' : ''}): the guest loses this watch`, who, { kind: 'skip-record' });
         return;
       }
       if (p.watchExt === 'xen-4.22') {
-        this.lose('lose', place, subject, `${desc}: ${this.as422(r)}`, who);
+        if (r.producerDefect) {
+          const m = this.misread422(r);
+          this.lose('lose', place, subject, `${desc}: the depth was never written; xenstored 4.22 takes depth ${m.depth} from the first two path bytes and restores a watch on ${q(m.wpath)} with token ${q(m.token)}`, who, m);
+        } else {
+          this.lose('refuse', place, subject, `${desc} is laid out as the document says (wpath at +12): xenstored 4.22 reads wpath from +10 (its struct has no pad), takes the pad for an empty path and aborts the restore ("allocation error for read watch")`, who);
+        }
         return;
       }
       if (r.producerDefect) {
@@ -531,18 +596,18 @@ export class StreamChecker {
     }
   }
 
-  /** What xenstored 4.22's reader (depth at +8, wpath at +10) restores from this record. */
-  private as422(r: WatchDataExtended): string {
+  /**
+   * What xenstored 4.22's reader (depth at +8, wpath at +10) restores from Xen 4.22's own
+   * short-header record (wpath at +8): the first two path bytes become the depth, and path and
+   * token start two bytes late.
+   */
+  private misread422(r: WatchDataExtended): Extract<RestoreEffect, { kind: 'misread-watch' }> {
     const little = this.header.byteOrder === 'little';
-    if (r.producerDefect) {
-      const b0 = r.wpath.charCodeAt(0) || 0;
-      const b1 = r.wpath.charCodeAt(1) || 0;
-      const depth = little ? b0 | (b1 << 8) : (b0 << 8) | b1;
-      const token = r.token.length >= 2 ? r.token.slice(2) : '';
-      return `the depth was never written; xenstored 4.22 takes depth ${depth} from the first two path bytes and restores a watch on ${q(r.wpath.slice(2))} with token ${q(token)}`;
-    }
-    const token = r.wpath.length > 0 ? r.wpath.slice(-1) : '';
-    return `xenstored 4.22 reads wpath from +10 (its struct has no pad) and restores a watch on "" with token ${q(token)}, not the guest's watch`;
+    const b0 = r.wpath.charCodeAt(0) || 0;
+    const b1 = r.wpath.charCodeAt(1) || 0;
+    const depth = little ? b0 | (b1 << 8) : (b0 << 8) | b1;
+    const token = r.token.length >= 2 ? r.token.slice(2) : '';
+    return { kind: 'misread-watch', wpath: r.wpath.slice(2), token, depth };
   }
 
   private shortHeaderOverruns(r: WatchDataExtended): boolean {
@@ -566,7 +631,7 @@ export class StreamChecker {
         this.find('defect.xen-4.22-short-header-overrun', place, `${desc} was written by Xen 4.22's defective writer: no depth (lost) and wpath at +8; len ${declared} claims ${over} bytes of the next record, so a reader that trusts len misreads every record after this one (decoded here at the real boundary)`, who);
         this.lose('refuse', place, this.connSubject(r.connId), `${desc}: len ${declared} runs ${over} bytes into the next record (Xen 4.22 short header); every record after it is misread`, who);
       } else {
-        this.find('defect.xen-4.22-short-header', place, `${desc} was written by Xen 4.22's defective writer: no depth field (the depth is lost) and wpath at +8; len ${declared} still ends at the real record boundary`, who);
+        this.find('defect.xen-4.22-short-header', place, `${desc} was written by Xen 4.22's defective writer: no depth field and wpath at +8 (len ${declared} still ends at the real record boundary): the depth is lost for good, and every reader but xsmig misreads the record (4.22 itself restores a watch on ${q(r.wpath.slice(2))})`, who);
       }
       return;
     }
@@ -587,7 +652,7 @@ export class StreamChecker {
     if (this.transactions.has(key)) this.find('refs.transaction-duplicate', place, `transaction ${r.txId} of conn-id ${r.connId} appears twice`, who);
     this.transactions.add(key);
     if (this.profile && !this.profile.transactions) {
-      this.lose('lose', place, this.connSubject(r.connId), `open transaction ${r.txId} is dropped (xenstored ignores TRANSACTION_DATA)`, who);
+      this.lose('lose', place, this.connSubject(r.connId), `open transaction ${r.txId} is dropped (xenstored ignores TRANSACTION_DATA)`, who, { kind: 'skip-record' });
     }
   }
 
@@ -641,15 +706,30 @@ export class StreamChecker {
     const owner = view.getUint16(perms + NODE.permDomid, little);
     if ((buf[perms + NODE.permFlags]! & PERM_FLAG_STALE) !== 0 || owner === DOMID.ANY || owner === DOMID.INVALID) return false;
     if (this.endAt !== undefined) return false;
+    const first = buf[path];
+    // A daemon target: the owner's domain must exist by now (daemonNodeDomains), and a path a
+    // transaction node took is the full path's to tell.
+    const daemon = this.ownedCount !== undefined;
+    if (daemon) {
+      const need = this.profile!.ownersNeedDomain;
+      if ((need === 'all' || (need === 'tree' && first !== AT)) && !this.domainExists(owner)) return false;
+      if (this.txPaths.size) return false;
+    }
     // An @-special name is not committed (not part of the tree); "/" is not a clean path but
     // the root every stream starts with; anything else must be clean, new and under a parent.
-    const first = buf[path];
     if (first === AT) {
       if (!syntaxCleanBytes(buf, path, path + pathLen - 1)) return false;
     } else if (first === SLASH && pathLen === 2) {
       if (this.committed.commit('/') !== PATH_NEW) return false; // (a duplicate changes nothing)
     } else if (this.committed.commitClean(buf, view, path, path + pathLen - 1) !== PATH_NEW) return false;
     this.noteOwner(owner, index);
+    if (daemon) {
+      this.ownedCount![owner]!++;
+      for (let i = 1, p = perms + NODE.permSize; i < permCount; i++, p += NODE.permSize) {
+        const d = view.getUint16(p + NODE.permDomid, little);
+        if (d !== owner) this.permEntryCount![d]!++;
+      }
+    }
     this.index = index + 1;
     this.lastType = 'NODE_DATA';
     return true;
@@ -714,10 +794,13 @@ export class StreamChecker {
     if (connId === 0 || this.conns.has(connId) || this.endAt !== undefined) return false;
     if (connType === 0 ? fields !== 0 && fields !== CONN.uniqueIdBit : connType !== 1 || fields !== 0) return false;
     let domid = -1;
+    let tdomid = DOMID.INVALID as number;
     if (connType === 0) {
       domid = view.getUint16(b + CONN.ringDomid, little);
-      const tdomid = view.getUint16(b + CONN.ringTdomid, little);
+      tdomid = view.getUint16(b + CONN.ringTdomid, little);
       if (domid >= DOMID_FIRST_RESERVED || (tdomid >= DOMID_FIRST_RESERVED && tdomid !== DOMID.INVALID) || this.ringByDomid.has(domid)) return false;
+      // (A target that compares unique-ids has something to say about each one.)
+      if (fields !== 0 && this.profile?.checksUniqueIds) return false;
     } else if (view.getUint32(b + CONN.socketPad, little) !== 0) return false;
     const inLen = view.getUint16(b + CONN.inDataLen, little);
     const respLen = view.getUint16(b + CONN.outRespLen, little);
@@ -741,7 +824,10 @@ export class StreamChecker {
       if (pos > outEnd) return false;
     }
     this.conns.set(connId, connType === 0 ? { index, domid } : { index });
-    if (connType === 0) this.ringByDomid.set(domid, index);
+    if (connType === 0) {
+      this.ringByDomid.set(domid, index);
+      this.noteTarget(tdomid, index);
+    }
     this.index = index + 1;
     this.lastType = 'CONNECTION_DATA';
     return true;
@@ -787,7 +873,7 @@ export class StreamChecker {
       // (As recordPlace makes it: the offset only where findings name offsets.)
       place: at === undefined ? { recordIndex: index, recordType: 'DOMAIN_DATA' } : { recordIndex: index, recordType: 'DOMAIN_DATA', offset: at },
       domainId,
-      earlierRing: this.ringByDomid.has(domainId),
+      earlierRing: this.domainExists(domainId),
       earlierOwner: this.ownerFirstOf(domainId) !== undefined,
     });
     this.index = index + 1;
@@ -897,6 +983,7 @@ export class StreamChecker {
       }
       this.noteOwner(owner.domid, index);
     }
+    if (this.ownedCount) this.daemonNodeDomains(r, index, loc);
     if (perms.length === 0 && (committed || r.access !== 0)) {
       this.find('nodes.no-permissions', recordPlace(index, r, loc), `node ${q(path)} has perm-count 0; only a node deleted in a pending transaction has no permissions (the first names the owner)`, this.nodeWho(r));
     }
@@ -908,12 +995,16 @@ export class StreamChecker {
         if (seen < 0) seen = this.committed.commit(path); // (a NUL inside an unterminated path)
         if (seen === PATH_DUPLICATE) {
           this.find('nodes.duplicate-path', recordPlace(index, r, loc), `node ${q(path)} appears twice as a committed node`);
-        } else if (seen === PATH_PARENT_MISSING) {
+          this.daemonRewrite(r, index, loc, 'an earlier committed node');
+        } else if (this.txPaths.size && this.txPaths.has(path)) {
+          this.daemonRewrite(r, index, loc, 'a transaction node written into the tree before it');
+        }
+        if (seen === PATH_PARENT_MISSING) {
           const place = recordPlace(index, r, loc);
           const desc = `node ${q(path)}`;
           const parent = parentOf(path);
           this.find('nodes.parent-missing', place, `${desc}: its parent ${q(parent)} has not appeared earlier; xenstored rebuilds the tree in stream order`);
-          if (this.profile?.daemon) this.lose('refuse', place, desc, `parent ${q(parent)} not restored yet: xenstored aborts ("read parent error restoring node")`);
+          if (this.profile?.daemon && !this.txPaths.has(parent)) this.lose('refuse', place, desc, `parent ${q(parent)} not restored yet: xenstored aborts ("read parent error restoring node")`);
         }
       }
     } else {
@@ -925,9 +1016,84 @@ export class StreamChecker {
       if (!this.transactions.has(`${r.connId}:${r.txId}`)) {
         this.find('refs.node-transaction-unknown', place, `${desc} belongs to transaction ${r.txId} of conn-id ${r.connId}, which no earlier TRANSACTION_DATA declares`, who);
       }
-      if (this.profile && !this.profile.transactions) {
-        this.lose('lose', place, this.connSubject(r.connId), `pending ${desc} of transaction ${r.txId}: xenstored ignores conn-id and tx-id and writes it into the committed tree`, who);
+      if (this.profile && !this.profile.transactions) this.daemonTransactionNode(r, place, who, desc);
+    }
+  }
+
+  /**
+   * xenstored writes a transaction node straight into the committed tree (it reads neither
+   * conn-id, tx-id nor access): what that does, by the target's rules for any node written.
+   */
+  private daemonTransactionNode(r: NodeData, place: Place, who: Who, desc: string): void {
+    const p = this.profile!;
+    const subject = this.connSubject(r.connId);
+    const path = r.path;
+    const pending = `pending ${desc} of transaction ${r.txId}`;
+    const commit: RestoreEffect = { kind: 'commit-node' };
+    if (!p.daemon) {
+      this.lose('lose', place, subject, `${pending}: written into the committed tree (${p.name} ignores conn-id and tx-id)`, who, commit);
+      return;
+    }
+    if (!path.startsWith('/')) {
+      this.lose('lose', place, subject, `${pending}: written as the special node ${q(path)} (xenstored ignores conn-id and tx-id)`, who, commit);
+      return;
+    }
+    if (path === '/') {
+      this.lose('lose', place, subject, `${pending}: xenstored writes it as the committed root, which drops every node restored before it out of the tree`, who, commit);
+    } else if (this.committed.has(path) || this.txPaths.has(path)) {
+      if (p.duplicateNode === 'dies') {
+        this.lose('refuse', place, subject, `${pending}: xenstored writes it into the committed tree, where ${q(path)} already exists: the restore aborts ("write node error restoring node")`, who);
+      } else {
+        this.lose('lose', place, subject, `${pending}: xenstored writes it over the committed node ${q(path)}: the committed value, permissions and children are replaced, and its name is listed twice in its parent`, who, commit);
       }
+    } else {
+      const parent = parentOf(path);
+      if (parent !== '/' && !this.committed.has(parent) && !this.txPaths.has(parent)) {
+        this.lose('refuse', place, subject, `${pending}: xenstored writes it into the committed tree, where its parent ${q(parent)} does not exist: the restore aborts ("read parent error restoring node")`, who);
+      } else if (r.perms.length === 0) {
+        this.lose('lose', place, subject, `${pending} (deleted in the transaction): xenstored writes it into the committed tree as a node without permissions, which no client can read`, who, commit);
+      } else {
+        this.lose('lose', place, subject, `${pending}: xenstored ignores conn-id and tx-id and writes it into the committed tree`, who, commit);
+      }
+    }
+    this.txPaths.add(path);
+  }
+
+  /** A committed node written where the daemon already has one (a duplicate, or a transaction node before it). */
+  private daemonRewrite(r: NodeData, index: number, loc: RecordLocation | undefined, what: string): void {
+    const p = this.profile;
+    if (!p?.duplicateNode || r.path === '/') return;
+    const place = recordPlace(index, r, loc);
+    const desc = `node ${q(r.path)}`;
+    if (p.duplicateNode === 'dies') {
+      this.lose('refuse', place, desc, `written over ${what}: xenstored aborts the restore ("write node error restoring node")`);
+    } else {
+      this.lose('lose', place, desc, `written over ${what}: the earlier value, permissions and children are replaced, and the name is listed twice in its parent`);
+    }
+  }
+
+  /**
+   * Daemon targets: the node's owner must be a domain the restore has created by now, or the
+   * node accounting aborts the restore; counts what each domain owns and is named in, for the
+   * domains released at the end (finishReleases).
+   */
+  private daemonNodeDomains(r: NodeData, index: number, loc: RecordLocation | undefined): void {
+    const perms = r.perms;
+    const owner = perms[0];
+    if (!owner) return;
+    const p = this.profile!;
+    const domid = owner.domid;
+    if ((domid >>> 0) === domid && domid < DOMID_TABLE) {
+      this.ownedCount![domid]!++;
+      for (let i = 1; i < perms.length; i++) {
+        const d = perms[i]!.domid;
+        if ((d >>> 0) === d && d < DOMID_TABLE && d !== domid) this.permEntryCount![d]!++;
+      }
+    }
+    const special = !r.path.startsWith('/');
+    if (p.ownersNeedDomain && !(special && p.ownersNeedDomain === 'tree') && !this.domainExists(domid)) {
+      this.lose('refuse', recordPlace(index, r, loc), `node ${q(r.path)}`,
+        `owned by domain ${domid}, which no ring connection before it introduces (nor names as its SET_TARGET target): xenstored's node accounting finds no domain and the restore aborts ("write node error restoring node")`, { domid });
     }
   }
 
@@ -951,10 +1117,10 @@ export class StreamChecker {
     const p = this.profile;
     if (!p) return;
     if (!p.quotaRecords) {
-      this.lose('lose', place, 'global quotas', `GLOBAL_QUOTA_DATA is skipped (unknown to ${p.name}): ${plural(r.domQuotas.length, 'per-domain default')} and ${plural(r.globQuotas.length, 'global quota')} fall back to the daemon's built-in defaults`);
+      this.lose('lose', place, 'global quotas', `GLOBAL_QUOTA_DATA is skipped (unknown to ${p.name}): ${plural(r.domQuotas.length, 'per-domain default')} and ${plural(r.globQuotas.length, 'global quota')} fall back to the daemon's built-in defaults`, {}, { kind: 'skip-record' });
     } else if (p.quotaNames) {
       const ignored = [...r.domQuotas, ...r.globQuotas].filter((x) => !p.quotaNames!(x.name));
-      if (ignored.length) this.lose('lose', place, 'global quotas', `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`);
+      if (ignored.length) this.lose('lose', place, 'global quotas', `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`, {}, { kind: 'ignore-quotas', names: ignored.map((x) => x.name) });
     }
   }
 
@@ -978,7 +1144,7 @@ export class StreamChecker {
       index,
       place,
       domainId: r.domainId,
-      earlierRing: this.ringByDomid.has(r.domainId),
+      earlierRing: this.domainExists(r.domainId),
       earlierOwner: this.ownerFirstOf(r.domainId) !== undefined,
     });
 
@@ -990,13 +1156,13 @@ export class StreamChecker {
       const parts: string[] = [];
       if (r.quotas.length) parts.push(`its ${plural(r.quotas.length, 'quota')} fall back to the daemon's defaults`);
       if (!v1 && r.features !== 0) parts.push(`features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) are lost`);
-      if (parts.length) this.lose('lose', place, subject, `DOMAIN_DATA is skipped (unknown to ${p.name}): ${parts.join('; ')}`, who);
+      if (parts.length) this.lose('lose', place, subject, `DOMAIN_DATA is skipped (unknown to ${p.name}): ${parts.join('; ')}`, who, { kind: 'skip-record' });
     } else if (p.quotaNames) {
       const ignored = r.quotas.filter((x) => !p.quotaNames!(x.name));
-      if (ignored.length) this.lose('lose', place, subject, `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`, who);
+      if (ignored.length) this.lose('lose', place, subject, `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`, who, { kind: 'ignore-quotas', names: ignored.map((x) => x.name) });
     }
     if (v1 && r.features !== 0) {
-      this.lose('lose', place, subject, `features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) are ignored in a version-1 stream; a guest that relies on them may break`, who);
+      this.lose('lose', place, subject, `features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) are ignored in a version-1 stream; a guest that relies on them may break`, who, { kind: 'ignore-features' });
     }
   }
 
@@ -1014,13 +1180,51 @@ export class StreamChecker {
       this.find('framing.trailing-bytes', place, `${plural(trailing.length, 'byte')} follow the END record; readers stop at END and ignore them`);
     }
     this.finishDomains();
+    this.finishReleases();
     const findings = this.findings;
     const report: CheckReport = { findings, ok: !findings.some((f) => f.severity === 'error') };
     if (this.profile) {
       report.losses = this.losses;
+      report.hostDependent = this.hostItems;
       report.ok = report.ok && this.losses.length === 0;
     }
     return report;
+  }
+
+  /**
+   * Domains the target releases when the restore ends: a ring connection's unique-id that is
+   * not the host's (noteUniqueId), and a SET_TARGET target without a ring of its own, whose
+   * temporary domain the restore destroys. Releasing deletes the nodes the domain owns, with
+   * everything below them, and with releaseDropsPermEntries its entries in other nodes'
+   * permission lists; releasing dom0 leaves a tree no client may read.
+   */
+  private finishReleases(): void {
+    const p = this.profile;
+    if (!p?.daemon) return;
+    const released = new Set<number>();
+    for (const t of this.targets.keys()) {
+      if (this.ringByDomid.has(t)) continue;
+      const ring = this.targets.get(t)!;
+      this.releases.push({ domid: t, place: { recordIndex: ring, recordType: 'CONNECTION_DATA' }, closesConnection: false, hostDependent: false, why: `it is only the SET_TARGET target of a ring connection (record #${ring}), with no ring of its own: the restore makes it a temporary domain and destroys it at the end` });
+    }
+    for (const rel of this.releases) {
+      if (released.has(rel.domid)) continue;
+      released.add(rel.domid);
+      const owned = rel.domid < DOMID_TABLE ? this.ownedCount![rel.domid]! : 0;
+      const entries = p.releaseDropsPermEntries && rel.domid < DOMID_TABLE ? this.permEntryCount![rel.domid]! : 0;
+      if (!rel.closesConnection && owned === 0 && entries === 0) continue; // (nothing of it to lose)
+      const what: string[] = [];
+      if (rel.closesConnection) what.push('its ring connection is closed');
+      if (owned) what.push(`the ${plural(owned, 'node')} it owns ${owned === 1 ? 'is deleted with everything below it' : 'are deleted with everything below them'}`);
+      if (entries) what.push(`its ${plural(entries, 'entry', 'entries')} in other nodes' permission lists ${entries === 1 ? 'is' : 'are'} removed`);
+      const dom0 = rel.domid === 0 && rel.closesConnection;
+      if (dom0) what.push('dom0 itself is gone, and no client may read the tree');
+      const kind: TargetLoss['kind'] = rel.hostDependent ? 'host' : dom0 ? 'refuse' : 'lose';
+      const text = `${rel.hostDependent ? 'would be' : 'is'} released when the restore ends (${rel.why}): ${what.join('; ')}`;
+      this.lose(kind, rel.place, `domain ${rel.domid}`, text, { domid: rel.domid }, {
+        kind: 'release-domain', domid: rel.domid, dropsPermEntries: !!p.releaseDropsPermEntries, closesConnection: rel.closesConnection,
+      });
+    }
   }
 
   private finishDomains(): void {

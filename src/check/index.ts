@@ -16,7 +16,7 @@ export const checkStream: CheckFn = (stream: Stream, opts: CheckOptions = {}): C
   // (Room for as many paths as there are records, made once: growing arrays next to a whole
   // decoded stream would cost full collections of a large heap.)
   const expectedNodes = stream.records.length;
-  const checker = new StreamChecker(stream.header, opts.target ? { target: opts.target, expectedNodes } : { expectedNodes });
+  const checker = new StreamChecker(stream.header, { ...(opts.target ? { target: opts.target } : {}), ...(opts.hostIds ? { hostIds: opts.hostIds } : {}), expectedNodes });
   stream.records.forEach((r, i) => checker.visit(r, opts.locations?.[i]));
   return checker.finish(stream.trailing);
 };

@@ -153,6 +153,50 @@ export class CommittedPaths {
     return this.run(buf, view, start, end, true);
   }
 
+  /**
+   * Whether `path` (which starts with '/') is committed; "/" always is. Changes nothing (for
+   * the rare questions the daemon targets ask of transaction nodes).
+   */
+  has(path: string): boolean {
+    if (path === '/') return true;
+    const i = this.encode(path);
+    const buf = this.scratch[i]!;
+    const view = this.scratchView[i]!;
+    const e = this.encoded;
+    let node = ROOT;
+    for (let start = 1; start <= e; ) {
+      let end = start;
+      while (end < e && buf[end] !== SLASH) end++;
+      let h = HASH_SEED;
+      for (let j = end - 1; j >= start; j--) h = Math.imul(h ^ buf[j]!, HASH_PRIME);
+      const comp = this.lookup(buf, view, start, end, h);
+      if (comp < 0) return false;
+      node = this.childIf(node, comp);
+      if (node < 0) return false;
+      start = end + 1;
+    }
+    return (this.flags[node]! & COMMITTED) !== 0;
+  }
+
+  /** Number of the interned component buf[start, end) (hash `h`), or -1. */
+  private lookup(buf: Uint8Array, view: DataView, start: number, end: number, h: number): number {
+    const slots = this.compSlots;
+    const mask = slots.length - 1;
+    const len = end - start;
+    for (let s = h & mask, v = slots[s]!; v !== 0; s = (s + 1) & mask, v = slots[s]!) {
+      const id = v - 1;
+      if (this.compHash[id] === h && this.compLen[id] === len && equalBytes(this.pool, this.poolView, this.compStart[id]!, buf, view, start, len)) return id;
+    }
+    return -1;
+  }
+
+  /** The node of component `comp` under `parent`, or -1. */
+  private childIf(parent: number, comp: number): number {
+    if ((this.flags[parent]! & WIDE) !== 0) return this.wide.get(parent)!.get(comp) ?? -1;
+    for (let c = this.firstChild[parent]!; c !== 0; c = this.nextSibling[c]!) if (this.comp[c] === comp) return c;
+    return -1;
+  }
+
   /** The buffer last given to commitClean() is about to change: keep a copy of what the set needs. */
   detach(): void {
     const n = this.dirEnd[this.depth]!;

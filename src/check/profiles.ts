@@ -13,7 +13,10 @@ export type WatchExtHandling =
   | 'document'
   /** Unknown type: skipped, the watch is not restored. */
   | 'skip'
-  /** xenstored 4.22: depth at +8 and wpath at +10 (its struct has no pad), in any stream version. */
+  /**
+   * xenstored 4.22: depth at +8 and wpath at +10 (its struct has no pad), in any stream version;
+   * a record laid out as the document says kills it ("allocation error for read watch").
+   */
   | 'xen-4.22';
 
 export interface ReaderProfile {
@@ -29,7 +32,7 @@ export interface ReaderProfile {
   /** Reads GLOBAL_QUOTA_DATA and DOMAIN_DATA (else skips them as unknown). */
   quotaRecords: boolean;
   watchExt: WatchExtHandling;
-  /** Aborts on DOMAIN_DATA for a domain it has not created from a connection or a node owner. */
+  /** Aborts on DOMAIN_DATA for a domain it has not created from a ring connection or a SET_TARGET target. */
   abortsOnUnknownDomain: boolean;
   /** Restores TRANSACTION_DATA and transaction nodes (xenstored ignores the former and commits the latter). */
   transactions: boolean;
@@ -37,6 +40,31 @@ export interface ReaderProfile {
   daemon: boolean;
   /** Quota names it applies; undefined: any name the document allows. */
   quotaNames?: (name: string) => boolean;
+  /**
+   * xenstored's node accounting: every node's owner must be a domain the restore has created
+   * by then (a ring connection, or a ring connection's SET_TARGET target), or the restore
+   * aborts ("write node error restoring node"). `all`: the @-special nodes too (4.21+);
+   * `tree`: only nodes of the tree (4.17 does not account the special nodes); undefined: no
+   * such rule (readers of the document).
+   */
+  ownersNeedDomain?: 'all' | 'tree';
+  /**
+   * A node written at a path that already exists (a second committed record, or a
+   * transaction node, which xenstored writes into the committed tree): `dies` (4.21+: "write
+   * node error restoring node"), or `relists` (4.17: the node is overwritten, its children
+   * are dropped and its name is listed once more in its parent). `/` is replaced everywhere.
+   */
+  duplicateNode?: 'dies' | 'relists';
+  /**
+   * Compares each ring connection's unique-id with the hypervisor's id of that domain after
+   * the restore and releases a domain whose id differs (4.21+). 4.17 knows no unique-ids.
+   */
+  checksUniqueIds?: boolean;
+  /**
+   * Releasing a domain (a unique-id that differs, or a SET_TARGET target without a ring of its
+   * own) also removes the permission entries naming it from every other node (4.22, not 4.21).
+   */
+  releaseDropsPermEntries?: boolean;
 }
 
 const xenstoredQuotaName = (name: string): boolean =>
@@ -81,6 +109,8 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     abortsOnUnknownDomain: false,
     transactions: false,
     daemon: true,
+    ownersNeedDomain: 'tree',
+    duplicateNode: 'relists',
   },
   'xen-4.21': {
     name: 'xen-4.21',
@@ -95,6 +125,9 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     transactions: false,
     daemon: true,
     quotaNames: xenstoredQuotaName,
+    ownersNeedDomain: 'all',
+    duplicateNode: 'dies',
+    checksUniqueIds: true,
   },
   'xen-4.22': {
     name: 'xen-4.22',
@@ -109,5 +142,9 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     transactions: false,
     daemon: true,
     quotaNames: xenstoredQuotaName,
+    ownersNeedDomain: 'all',
+    duplicateNode: 'dies',
+    checksUniqueIds: true,
+    releaseDropsPermEntries: true,
   },
 };

@@ -71,7 +71,7 @@ export const RULE_LIST: readonly RuleDef[] = [
   r('v2.watch-depth-unlimited', 'info', 'WATCH_DATA_EXTENDED with unlimited depth (a plain WATCH_DATA says the same)'),
   r('v2.watch-depth-excessive', 'info', 'watch depth too large to limit anything'),
   // producer defects
-  r('defect.xen-4.22-short-header', 'warning', "Xen 4.22's WATCH_DATA_EXTENDED without depth: depth lost, len still fits"),
+  r('defect.xen-4.22-short-header', 'error', "Xen 4.22's WATCH_DATA_EXTENDED without depth: the depth is lost and every other reader misreads the record"),
   r('defect.xen-4.22-short-header-overrun', 'error', "Xen 4.22's WATCH_DATA_EXTENDED without depth whose len runs into the next record"),
   r('defect.xen-4.22-v1-extended-watch', 'error', 'WATCH_DATA_EXTENDED in a version-1 stream: 4.17-4.20 readers skip it'),
 ];

@@ -152,7 +152,7 @@ const FRAMING_WHY: Record<string, string> = {
   pad: 'reserved pad set to zero',
   'data-pad': 'padding before unique-id set to zero',
   'conn-spec.pad': 'socket conn-spec pad set to zero',
-  'producer-defect': 'short header of the defective writer replaced by the documented layout',
+  'producer-defect': 'the short header of the defective writer is not written again',
   'tx-id (ignored)': 'tx-id of a committed node (ignored by readers) set to zero',
 };
 
@@ -204,6 +204,12 @@ export class ConversionPlanner {
   private readonly swap: boolean;
   private readonly repair: boolean;
   private readonly assumed: number | undefined;
+  /**
+   * Why every WATCH_DATA_EXTENDED becomes a plain WATCH_DATA, when it does: the target reads
+   * none correctly (4.21 skips them, 4.22 takes wpath from +10 and dies on the documented
+   * layout), or version 1 has none. Undefined: only where repair makes one plain.
+   */
+  private readonly plainWatches: string | undefined;
 
   constructor(input: StreamHeader, private readonly opts: ConvertOptions = {}, private readonly known?: ReadonlySet<number>) {
     checkOptions(opts);
@@ -229,6 +235,14 @@ export class ConversionPlanner {
     this.assumed = opts.assumeDepth === 'unlimited' ? DEPTH_UNLIMITED : opts.assumeDepth;
     this.from = { version: inVersion, byteOrder: input.byteOrder };
     this.to = { version: toVersion, byteOrder };
+    const ext = target ? PROFILES[target].watchExt : undefined;
+    this.plainWatches = toVersion === 1
+      ? 'version 1 has no extended watches'
+      : ext === 'skip'
+        ? `${target} skips WATCH_DATA_EXTENDED, and reads a plain watch`
+        : ext === 'xen-4.22'
+          ? `${target} reads no WATCH_DATA_EXTENDED correctly (it takes wpath from +10: the documented layout kills it, its own short header is misread), and reads a plain watch`
+          : undefined;
 
     const changes = this.changes;
     const header = { ...input, version: toVersion, byteOrder };
@@ -272,7 +286,7 @@ export class ConversionPlanner {
       case RecordType.WATCH_DATA:
       case RecordType.WATCH_DATA_EXTENDED:
         // (Both are items of one section: a plain watch numbers an extended one that changes.)
-        return v2;
+        return v2 && this.plainWatches === undefined;
       case RecordType.DOMAIN_DATA:
         return v2 && this.from.version === 2;
       case RecordType.CONNECTION_DATA:
@@ -290,7 +304,7 @@ export class ConversionPlanner {
    * version-1 input that holds one).
    */
   keepsPlaces(): boolean {
-    return !this.repair && this.to.version === 2;
+    return !this.repair && this.to.version === 2 && this.plainWatches === undefined;
   }
 
   /** The output record for input record `r` (number `i`, item `id`); undefined: dropped. */
@@ -324,19 +338,21 @@ export class ConversionPlanner {
         assumption = `depth ${showDepth(assumed)} assumed (--assume-depth): the producer did not write it`;
         newDepth = assumed;
       }
-      if (toVersion === 1) {
+      // Plain when the output cannot hold it, or (repair) when a plain watch says the same.
+      const plainWhy = this.plainWatches ?? (repair && newDepth === DEPTH_UNLIMITED && (r.producerDefect ? assumed !== undefined : true) ? 'a plain WATCH_DATA says the same as an unlimited depth' : undefined);
+      if (plainWhy) {
         out = watchAsPlain(r);
         add({
           kind: 'lossless', field: 'record', old: r.type, new: 'WATCH_DATA', connId: r.connId,
-          message: `${label()}: becomes WATCH_DATA (version 1 has no extended watches)`,
+          message: `${label()}: becomes WATCH_DATA (${plainWhy})`,
         });
         if (oldDepth !== DEPTH_UNLIMITED) {
           const lossless = newDepth === DEPTH_UNLIMITED;
           const why = lossless
-            ? 'a version-1 watch has no depth limit, which is the depth assumed'
+            ? 'a plain watch has no depth limit, which is the depth assumed'
             : oldDepth === 'lost'
-              ? `the depth the guest asked for is unknown${assumption ? ` (assumed ${showDepth(newDepth)})` : ''}; a version-1 watch fires at any depth, possibly deeper than asked`
-              : `a version-1 watch fires at any depth: the guest asked for ${oldDepth} level(s) below ${r.wpath} and will get events from deeper paths`;
+              ? `the depth the guest asked for is unknown${assumption ? ` (assumed ${showDepth(newDepth)})` : ''}; a plain watch fires at any depth, possibly deeper than asked`
+              : `a plain watch fires at any depth: the guest asked for ${oldDepth} level(s) below ${r.wpath} and will get events from deeper paths`;
           const from = oldDepth === 'lost' ? 'unknown (its producer did not write it)' : showDepth(oldDepth);
           const c: Omit<Change, 'recordIndex' | 'recordType' | 'section' | 'key'> = {
             kind: lossless ? 'lossless' : 'lossy', field: 'depth', old: oldDepth, new: DEPTH_UNLIMITED, connId: r.connId,

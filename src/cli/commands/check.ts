@@ -4,6 +4,7 @@ import type { CheckedStream } from '../../check/check-reader.js';
 import { Progress } from '../stream-input.js';
 import { palette, useColor, type Palette } from '../color.js';
 import { EXIT } from '../exit-codes.js';
+import { HOST_IDS_OPTION, readHostIds } from '../host-ids.js';
 import { inputSize, readInputInto, resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { parsePlainArgs } from '../plain-args.js';
@@ -22,6 +23,7 @@ interface Args {
   target?: TargetName;
   strict?: boolean;
   json?: boolean;
+  'host-ids'?: string;
 }
 
 function severityLabel(s: Severity, c: Palette): string {
@@ -71,22 +73,25 @@ export const checkCommand: CommandModule<object, Args> = {
         choices: TARGET_NAMES,
         describe: `reader profile: will it restore everything? (${TARGET_NAMES.map((n) => `${n}: ${PROFILES[n].title}`).join('; ')})`,
       })
+      .option('host-ids', HOST_IDS_OPTION)
       .option('strict', { type: 'boolean', default: false, describe: 'warnings fail the check too (exit 1)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object: findings, losses, ok' })
       .example('$0 check state_dump', 'every finding, one per line, and a summary')
       .example('$0 check state_dump --target xen-4.17', 'can Xen 4.17-4.20 restore this stream (rollback)?')
+      .example('$0 check state_dump --target xen-4.22 --host-ids ids.txt', 'and would any guest be released because its unique-id is not the host\'s?')
       .example('$0 check state_dump --strict --json', 'machine-readable; warnings count as failures') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
     await runCommand(input.label, () => {
       const target = argv.target;
+      const hostIds = readHostIds(argv['host-ids']);
       // The input is read into the CheckReader's one window, chunk by chunk: memory does not
       // grow with the stream, only with what the rules must remember (paths, watches,
       // connections, domains; see check/checker.ts). A file's size lets the checker make room
       // for its paths at once; for a pipe it makes room for a large stream (PIPE_ROOM).
       const size = inputSize(input);
       const room = size ?? PIPE_ROOM;
-      const reader = new CheckReader(target ? { target, inputSize: room } : { inputSize: room });
+      const reader = new CheckReader({ ...(target ? { target } : {}), ...(hostIds ? { hostIds } : {}), inputSize: room });
       const progress = new Progress(size);
       let read = 0;
       let checked: CheckedStream;
@@ -107,9 +112,11 @@ export const checkCommand: CommandModule<object, Args> = {
       const report = checked.report;
       const stream = { header: checked.header, records: { length: checked.records } };
       const counts = countBySeverity(report);
-      const losses = report.losses ?? [];
+      // (Items that depend on the host's unique-ids do not fail the verdict: they are said.)
+      const blocking = report.losses ?? [];
+      const losses = [...blocking, ...(report.hostDependent ?? [])];
       const strict = Boolean(argv.strict);
-      const pass = counts.error === 0 && (!strict || counts.warning === 0) && losses.length === 0;
+      const pass = counts.error === 0 && (!strict || counts.warning === 0) && blocking.length === 0;
 
       const out = new BlockWriter(1);
       if (argv.json) {
@@ -122,8 +129,9 @@ export const checkCommand: CommandModule<object, Args> = {
           findings: report.findings,
           // Without --target there is no reader analysis: null, not an empty list.
           target: target ?? null,
-          ready: target ? losses.length === 0 : null,
-          losses: target ? losses : null,
+          ready: target ? blocking.length === 0 : null,
+          losses: target ? blocking : null,
+          hostDependent: target ? report.hostDependent ?? [] : null,
           strict,
           ok: pass,
         };
@@ -156,17 +164,22 @@ function printHuman(
       `in ${plural(records, 'record')} (version ${version}, ${byteOrder}-endian)`,
   );
   if (!target) return;
-  const losses = report.losses ?? [];
+  const losses = [...(report.losses ?? []), ...(report.hostDependent ?? [])];
+  const host = losses.filter((l) => l.kind === 'host').length;
+  const refused = losses.filter((l) => l.kind === 'refuse').length;
+  const lost = losses.length - host - refused;
+  const hostText = `${plural(host, 'item')} depend${host === 1 ? 's' : ''} on the host's unique-ids, which xsmig cannot see (give them with --host-ids FILE)`;
   if (losses.length === 0) {
     out.line(`target ${target}: ${c.green('ready')}: ${PROFILES[target].title} restores everything in this stream`);
+  } else if (refused + lost === 0) {
+    out.line(`target ${target}: ${c.green('ready')} if the host agrees: ${PROFILES[target].title} restores everything in this stream, but ${hostText}:`);
   } else {
-    const refused = losses.filter((l) => l.kind === 'refuse').length;
     out.line(
       `target ${target}: ${c.red('not ready')}: ${PROFILES[target].title} would ` +
-        `${[refused ? `refuse ${plural(refused, 'item')}` : '', losses.length - refused ? `lose ${plural(losses.length - refused, 'item')}` : ''].filter(Boolean).join(' and ')}:`,
+        `${[refused ? `refuse ${plural(refused, 'item')}` : '', lost ? `lose ${plural(lost, 'item')}` : ''].filter(Boolean).join(' and ')}${host ? `, and ${hostText}` : ''}:`,
     );
-    for (const l of sortLosses(losses)) {
-      out.line(`  ${l.kind === 'refuse' ? c.red('refuse') : c.yellow('lose  ')} ${l.message}`);
-    }
+  }
+  for (const l of sortLosses(losses)) {
+    out.line(`  ${l.kind === 'refuse' ? c.red('refuse') : l.kind === 'host' ? c.cyan('host  ') : c.yellow('lose  ')} ${l.message}`);
   }
 }

@@ -164,7 +164,7 @@ export function planLines(plan: Omit<ConvertPlan, 'stream'>, c: Palette): string
   for (const l of plan.losses) lines.push(`  ${c.red('LOSSY   ')} ${l.message}`);
   if (plan.targetLosses.length) {
     lines.push(`  what ${plan.target} does with the output:`);
-    for (const l of plan.targetLosses) lines.push(`  ${l.kind === 'refuse' ? c.red('REFUSES ') : c.red('LOSES   ')} ${l.message}`);
+    for (const l of plan.targetLosses) lines.push(`  ${l.kind === 'refuse' ? c.red('REFUSES ') : l.kind === 'host' ? c.cyan('HOST    ') : c.red('LOSES   ')} ${l.message}`);
   }
   const lossy = plan.changes.filter((x) => x.kind === 'lossy').length;
   const lose = plan.targetLosses.filter((l) => l.kind === 'lose').length;
