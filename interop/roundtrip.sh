@@ -9,7 +9,10 @@
 # Environment: XENSTORED_BIN (default Debian 4.17), NEXT_BIN (default
 # XENSTORED_BIN: reads FILE, writes the re-dump and reads it again),
 # FIXFDS (adopt (default) | yes | no), LU_TIMEOUT (default 2), REDUMP_ARGS
-# (extra `live-update -s` options for the second live update, e.g. "-v 1").
+# (extra `live-update -s` options for the second live update, e.g. "-v 1"),
+# BETWEEN (an xsraw script run after the listing, before the second live
+# update, e.g. setperms that make the daemon know a domain; its output is in
+# $W/between.log and under "== between:").
 # FIXFDS=adopt: the two fds of FILE's GLOBAL_DATA are patched to the live
 # ones and every socket connection of FILE gets a closed fd (adoptfds.py with
 # no holders), so the daemon drops them all at its first poll (with their
@@ -20,10 +23,12 @@
 #   == restoring daemon alive: yes|no
 #   == daemon output:            (what it printed while restoring FILE)
 #   == xenstore-ls -fp:          (only when alive)
+#   == between:                (BETWEEN's output, when given)
 #   == redump: PATH BYTES        (only when alive and a dump was written)
 #   == alive after restoring its own dump: yes|no|-
 #   == daemon output after the second live update:
-#   == same tree after its own dump: yes|no|-
+#   == same tree after its own dump: yes|no|-   (as before the second live
+#                                                 update, after BETWEEN)
 # Work files in $XSH_WORK/NAME/ (restored.ls, redump.bin, reredump.ls,
 # daemon.out, steps.log, run/lu-wrapper.log).  Exit 0 if the daemon is alive
 # after both live updates, 1 if it died restoring FILE, 2 if it died (or
@@ -75,6 +80,12 @@ ALIVE=no ALIVE2=- SAME=- OUT1=
 if alive; then
 	ALIVE=yes
 	xsh_ls "$W/restored.ls"
+	BASE=$W/restored.ls
+	if [ -n "${BETWEEN:-}" ]; then
+		timeout 10 $XSRAW "$BETWEEN" >"$W/between.log" 2>&1
+		xsh_ls "$W/between.ls"
+		BASE=$W/between.ls
+	fi
 	OUT1=$(wc -l <"$W/daemon.out")
 	xsh_lu_conf NEXT_BIN="$NEXT_BIN" CAPTURE="$W/redump.bin"
 	lu_run ${REDUMP_ARGS:-}
@@ -83,7 +94,7 @@ if alive; then
 		ALIVE2=yes
 		xsh_ls "$W/reredump.ls"
 		SAME=no
-		cmp -s "$W/restored.ls" "$W/reredump.ls" && SAME=yes
+		cmp -s "$BASE" "$W/reredump.ls" && SAME=yes
 	fi
 fi
 echo "== restore of $FILE"
@@ -94,6 +105,7 @@ echo "== daemon output:"
 if [ -n "$OUT1" ]; then head -n "$OUT1" "$W/daemon.out"; else cat "$W/daemon.out"; fi
 [ $ALIVE = yes ] || exit 1
 echo "== xenstore-ls -fp:"; cat "$W/restored.ls"
+[ -n "${BETWEEN:-}" ] && { echo "== between:"; cat "$W/between.log"; }
 [ -s "$W/redump.bin" ] && echo "== redump: $W/redump.bin $(wc -c <"$W/redump.bin")"
 echo "== alive after restoring its own dump: $ALIVE2"
 echo "== daemon output after the second live update:"
