@@ -52,7 +52,7 @@ if (why) {
       work = mkdtempSync(join(tmpdir(), 'xsmig-interop-'));
       const jobs: Promise<void>[] = [];
       const run = (key: string, file: string, env?: Record<string, string>) =>
-        jobs.push(restore(work, file, key, env).then((r) => void results.set(key, r)));
+        jobs.push(restore(work, file, key, { env }).then((r) => void results.set(key, r)));
       run('417-basic', `${CAPTURES}417-basic.bin`);
       for (const name of V2) {
         const out = join(work, `${name}-v1.bin`);
