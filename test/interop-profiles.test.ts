@@ -139,7 +139,8 @@ if (missing) {
       for (const [name, s] of Object.entries(handCases())) {
         const file = join(work, `${name}.bin`);
         writeFileSync(file, encodeStream(s));
-        for (const d of DAEMON_VERSIONS) add(name, d, s, file);
+        // (4.17 refuses every version-2 header: one such case says so, the others would only repeat it.)
+        for (const d of DAEMON_VERSIONS) if (d !== '4.17' || s.header.version === 1 || name === 'owner-without-ring-v2') add(name, d, s, file);
       }
       for (const cap of ['417-basic', 'head-v2-basic', 'head-v2-depth-a', 'head-v2-quota']) {
         const file = `${CAPTURES}${cap}.bin`;
@@ -154,7 +155,7 @@ if (missing) {
           }
         }
       }
-      // Three restores at a time (each takes a few seconds, mostly waiting).
+      // Six restores at a time (each takes a few seconds, mostly waiting for the live-update client's timeout).
       const queue = [...cases];
       const worker = async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
@@ -162,7 +163,7 @@ if (missing) {
           results.set(key, await restoreStream(work, c.file, key.replace(/[^A-Za-z0-9.@-]+/g, '_'), { daemon: c.daemon }));
         }
       };
-      await Promise.all([worker(), worker(), worker()]);
+      await Promise.all(Array.from({ length: 6 }, worker));
     }, 280_000);
 
     afterAll(() => {
@@ -187,7 +188,8 @@ if (missing) {
           wrong.push(`${c.name} on ${c.daemon}: predicted ${p.dies ? `death (${p.reasons[0]})` : 'alive'}, daemon ${r.alive ? 'alive' : `died (${r.daemonOutput.join(' | ')})`}`);
         } else if (!p.dies) {
           const want = treeOfStream(p.stream);
-          const got = treeOfListing(r.listing);
+          // (A daemon's stderr without a final newline can hide the listing's heading: read it from the raw output.)
+          const got = treeOfListing(r.listing.length ? r.listing : r.raw.split('== xenstore-ls -fp:')[1]?.split('\n== ')[0]?.split('\n') ?? []);
           if (want.join('\n') !== got.join('\n')) wrong.push(`${c.name} on ${c.daemon}: tree differs\n  predicted: ${want.join('; ')}\n  daemon:    ${got.join('; ')}`);
         }
       }

@@ -1196,7 +1196,7 @@ export class StreamChecker {
    * not the host's (noteUniqueId), and a SET_TARGET target without a ring of its own, whose
    * temporary domain the restore destroys. Releasing deletes the nodes the domain owns, with
    * everything below them, and with releaseDropsPermEntries its entries in other nodes'
-   * permission lists; releasing dom0 leaves a tree no client may read.
+   * permission lists; releasing dom0 leaves a daemon running with a tree no client may read.
    */
   private finishReleases(): void {
     const p = this.profile;
@@ -1219,7 +1219,8 @@ export class StreamChecker {
       if (entries) what.push(`its ${plural(entries, 'entry', 'entries')} in other nodes' permission lists ${entries === 1 ? 'is' : 'are'} removed`);
       const dom0 = rel.domid === 0 && rel.closesConnection;
       if (dom0) what.push('dom0 itself is gone, and no client may read the tree');
-      const kind: TargetLoss['kind'] = rel.hostDependent ? 'host' : dom0 ? 'refuse' : 'lose';
+      // (The daemon lives on without dom0, seen in the rig: a loss of everything, not a refusal.)
+      const kind: TargetLoss['kind'] = rel.hostDependent ? 'host' : 'lose';
       const text = `${rel.hostDependent ? 'would be' : 'is'} released when the restore ends (${rel.why}): ${what.join('; ')}`;
       this.lose(kind, rel.place, `domain ${rel.domid}`, text, { domid: rel.domid }, {
         kind: 'release-domain', domid: rel.domid, dropsPermEntries: !!p.releaseDropsPermEntries, closesConnection: rel.closesConnection,
