@@ -85,7 +85,36 @@ export interface StreamArbitraryOptions {
   domids?: { min?: number; max?: number };
   /** Add decodable oddities (the stream is then decodable but not necessarily valid). */
   nonCanonical?: boolean;
+  /**
+   * The `unique-id` of ring connections (socket connections never carry one):
+   * - `'random'` (default): each ring connection, dom0's included, has a random one or none;
+   * - `'none'`: no connection carries one (`fields` bit 0 clear everywhere);
+   * - a map domid to id (the host's ids, see `parseHostIds`): every ring connection carries
+   *   exactly the id the map gives its domain, and every domain id generated (ring domids,
+   *   node owners, permissions, set-target targets) is a key of the map, within `domids`.
+   *   The map must list domain 0 and at least one guest domain in `domids`, else this throws
+   *   a RangeError.
+   * xenstored 4.21+ releases a domain whose connection's id differs from the hypervisor's
+   * (its nodes deleted, and on 4.22 every permission naming it): a stream meant to be restored
+   * with its tree intact needs `'none'` or the host's ids.
+   */
+  uniqueIds?: UniqueIds;
+  /** Socket connections besides ring ones (default true). False: every connection is a ring
+   * connection (a socket's fd means nothing in another process); there are then at most as many
+   * connections as guest domain ids. */
+  sockets?: boolean;
+  /** Pending in-data and out-data (default true). False: all empty, out-resp-len 0. */
+  pendingData?: boolean;
+  /** SET_TARGET targets (default true). False: every ring `tdomid` is DOMID_INVALID (a domain
+   * named only as a target is released at the end of a restore, its nodes deleted). */
+  setTarget?: boolean;
+  /** WATCH_DATA_EXTENDED in version 2 (default true). False: every watch is plain WATCH_DATA
+   * (Xen 4.22 misreads the documented layout and dies; 4.21 skips the record). */
+  extendedWatches?: boolean;
 }
+
+/** Where ring connections' unique-ids come from: see `StreamArbitraryOptions.uniqueIds`. */
+export type UniqueIds = 'random' | 'none' | ReadonlyMap<number, bigint>;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -634,18 +663,29 @@ function childPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
 }
 
+/** The options that shape a stream out of its plan (without changing the plan's draws, so
+ * that the defaults give the same stream for a seed as before these options existed). */
+interface Shape {
+  uniqueIds: UniqueIds;
+  sockets: boolean;
+  pendingData: boolean;
+  setTarget: boolean;
+  extendedWatches: boolean;
+}
+
 /** Turns a plan of random choices into a stream that obeys every ordering rule. */
-function buildStream(p: StreamPlan): Stream {
+function buildStream(p: StreamPlan, shape: Shape): Stream {
   const records: XsRecord[] = [];
   const v2 = p.version === 2;
   records.push({ type: 'GLOBAL_DATA', rwSocketFd: p.global.rwSocketFd, evtchnFd: p.global.evtchnFd });
   if (p.globalQuota) records.push({ type: 'GLOBAL_QUOTA_DATA', ...p.globalQuota });
 
-  // Ring connections take distinct domain ids; a connection left without one is a socket.
+  // Ring connections take distinct domain ids; a connection left without one is a socket
+  // (or, without sockets, is left out).
   const ringDomids = p.ringDomids.filter((d) => d !== 0);
-  const conns: { plan: ConnPlan; domid: number | undefined }[] = p.connections.map((c) => {
-    const domid = c.ring ? ringDomids.shift() : undefined;
-    return { plan: c, domid };
+  const conns: { plan: ConnPlan; domid: number | undefined }[] = p.connections.flatMap((c) => {
+    const domid = c.ring || !shape.sockets ? ringDomids.shift() : undefined;
+    return domid === undefined && !shape.sockets ? [] : [{ plan: c, domid }];
   });
   // dom0's ring connection comes first, with a conn-id of its own.
   const used = new Set(p.connections.map((c) => c.connId));
@@ -702,21 +742,22 @@ function buildStream(p: StreamPlan): Stream {
     // Pending traffic is real wire messages in the record byte order: in-data a request cut
     // short; out-data the unsent rest of a partly sent response (out-resp-len bytes), then
     // whole queued replies and events.
-    const fullIn = c.inMsg ? wireMessage(c.inMsg, little) : new Uint8Array(0);
+    const fullIn = c.inMsg && shape.pendingData ? wireMessage(c.inMsg, little) : new Uint8Array(0);
     const inData = fullIn.subarray(0, fullIn.length ? 1 + (c.inCut % (fullIn.length - 1)) : 0);
-    const outData = new Uint8Array(Buffer.concat([c.outRest, ...c.outMsgs.map((m) => wireMessage(m, little))]));
+    const outData = shape.pendingData ? new Uint8Array(Buffer.concat([c.outRest, ...c.outMsgs.map((m) => wireMessage(m, little))])) : new Uint8Array(0);
+    // (unique-ids identify domains: ring connections only)
+    const uniqueId = !ring ? null : shape.uniqueIds === 'random' ? c.uniqueId : shape.uniqueIds === 'none' ? null : shape.uniqueIds.get(domid)!;
     const rec: ConnectionData = {
       type: 'CONNECTION_DATA',
       connId: c.connId,
       connType: ring ? 0 : 1,
-      // (unique-ids identify domains: ring connections only)
-      fields: c.uniqueId !== null && ring ? 1 : 0,
-      connSpec: ring ? { domid, tdomid: c.tdomid ?? DOMID.INVALID, evtchn: c.evtchn } : { socketFd: c.socketFd },
-      outRespLen: c.outRest.length,
+      fields: uniqueId !== null ? 1 : 0,
+      connSpec: ring ? { domid, tdomid: (shape.setTarget ? c.tdomid : null) ?? DOMID.INVALID, evtchn: c.evtchn } : { socketFd: c.socketFd },
+      outRespLen: shape.pendingData ? c.outRest.length : 0,
       inData,
       outData,
     };
-    if (c.uniqueId !== null && ring) rec.uniqueId = c.uniqueId;
+    if (uniqueId !== null) rec.uniqueId = uniqueId;
     records.push(rec);
     const seen = new Set<string>();
     for (const w of c.watches) {
@@ -724,7 +765,7 @@ function buildStream(p: StreamPlan): Stream {
       const key = `${wpath}\0${w.token}`;
       if (seen.has(key)) continue; // xenstored refuses the same watch twice on one connection
       seen.add(key);
-      if (v2 && w.depth !== null) records.push({ type: 'WATCH_DATA_EXTENDED', connId: c.connId, depth: w.depth, wpath, token: w.token });
+      if (v2 && w.depth !== null && shape.extendedWatches) records.push({ type: 'WATCH_DATA_EXTENDED', connId: c.connId, depth: w.depth, wpath, token: w.token });
       else records.push({ type: 'WATCH_DATA', connId: c.connId, wpath, token: w.token });
     }
     for (const t of c.transactions) {
@@ -822,15 +863,26 @@ function setReserved(r: XsRecord, bits: number): XsRecord {
  * `version: 1`, `byteOrder: 'little'`, `domids` within what the host knows and
  * `counts.transactions: 0` (4.17 applies transaction nodes to the committed tree), it
  * restores the stream's tree exactly.
+ *
+ * For the 4.21+ daemons, which compare unique-ids with the hypervisor's, a stream restorable
+ * with its tree intact also needs `uniqueIds: 'none'` or the host's ids, and (in version 2)
+ * `extendedWatches: false`; `sockets: false`, `pendingData: false` and `setTarget: false`
+ * leave out what does not survive a restore in a new process (socket fds, half-sent traffic,
+ * target-only domains). `counts.transactions: 0` means no TRANSACTION_DATA and no transaction
+ * node (conn-id non-zero). Node owners are always dom0 or a domain with a ring connection
+ * (unless `counts.extraDomains` says otherwise), and DOMAIN_DATA names only such domains.
  */
 export function streamArbitrary(o: StreamArbitraryOptions = {}): Arbitrary<Stream> {
   const counts = o.counts ?? {};
   const maxValue = Math.max(0, Math.min(0xffff, o.maxValueSize ?? 64));
   const connections = range(counts.connections, 4);
-  const domid = domidArb(o);
+  const uniqueIds = o.uniqueIds ?? 'random';
+  const hostDomids = typeof uniqueIds === 'object' ? hostGuestDomids(uniqueIds, o.domids) : undefined;
+  const domid = hostDomids ? fc.constantFrom(...hostDomids) : domidArb(o);
   const perm = permPlanArb(domid);
   // Each connection may get a ring domain of its own; those left without one are sockets.
-  const ringCount = Math.min(connections.maxLength, (o.domids?.max ?? DOMID.SELF - 1) - (o.domids?.min ?? 1) + 1);
+  const ringCount = Math.min(connections.maxLength, hostDomids ? hostDomids.length : (o.domids?.max ?? DOMID.SELF - 1) - (o.domids?.min ?? 1) + 1);
+  const shape: Shape = { uniqueIds, sockets: o.sockets ?? true, pendingData: o.pendingData ?? true, setTarget: o.setTarget ?? true, extendedWatches: o.extendedWatches ?? true };
   const plan: Arbitrary<StreamPlan> = fc.record({
     version: o.version === undefined ? fc.constantFrom<1 | 2>(1, 2) : fc.constant(o.version),
     byteOrder: o.byteOrder === undefined ? fc.constantFrom<ByteOrder>('little', 'big') : fc.constant(o.byteOrder),
@@ -838,7 +890,9 @@ export function streamArbitrary(o: StreamArbitraryOptions = {}): Arbitrary<Strea
     globalQuota: fc.option(fc.record({ domQuotas: quotasArb(counts.quotas), globQuotas: quotasArb(counts.quotas) }), { nil: null }),
     dom0: connPlanArb(counts, maxValue, domid, perm),
     connections: fc.uniqueArray(connPlanArb(counts, maxValue, domid, perm), { ...connections, selector: (c) => c.connId }),
-    ringDomids: fc.uniqueArray(domid, { minLength: ringCount, maxLength: ringCount }),
+    ringDomids: hostDomids
+      ? fc.shuffledSubarray(hostDomids, { minLength: ringCount, maxLength: ringCount })
+      : fc.uniqueArray(domid, { minLength: ringCount, maxLength: ringCount }),
     extraDomids: fc.uniqueArray(domid, range(counts.extraDomains, 0)),
     root: fc.array(perm, { maxLength: 2 }),
     nodes: fc.array(nodePlanArb(maxValue, perm), range(counts.nodes, 20)),
@@ -850,7 +904,17 @@ export function streamArbitrary(o: StreamArbitraryOptions = {}): Arbitrary<Strea
     ),
     odd: o.nonCanonical ? oddPlanArb(counts) : fc.constant(null),
   });
-  return plan.map(buildStream);
+  return plan.map((p) => buildStream(p, shape));
+}
+
+/** The guest domain ids a host-ids map offers within `domids`; throws when it cannot serve. */
+function hostGuestDomids(ids: ReadonlyMap<number, bigint>, domids: StreamArbitraryOptions['domids']): number[] {
+  if (!ids.has(0)) throw new RangeError('the host ids list no domain 0 (dom0 always has a ring connection)');
+  const min = domids?.min ?? 1;
+  const max = domids?.max ?? DOMID.SELF - 1;
+  const guests = [...ids.keys()].filter((d) => d !== 0 && d >= min && d <= max).sort((a, b) => a - b);
+  if (guests.length === 0) throw new RangeError(`the host ids list no guest domain within ${min}-${max}`);
+  return guests;
 }
 
 /** The encoded bytes of `streamArbitrary(o)`. */
