@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictRestore, type RestoreOutcome } from '../src/check/restore-model.js';
 import type { TargetName } from '../src/check/types.js';
+import { fc, streamArbitrary } from '../src/model/arbitraries.js';
 import { decodeStream } from '../src/model/decode.js';
 import { encodeStream } from '../src/model/encode.js';
 import { streamFromJson } from '../src/model/json.js';
@@ -26,6 +27,8 @@ import { parseListingLine } from './helpers/capture-txt.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
 import { DAEMON_VERSIONS, rigMissing, restoreStream, type DaemonVersion, type Restored } from './helpers/interop-rig.js';
 
+const SEED = Number(process.env.XSMIG_SEED ?? 20261207);
+const GENERATED = 8;
 const TARGET: Record<DaemonVersion, TargetName> = { '4.17': 'xen-4.17', '4.21': 'xen-4.21', '4.22': 'xen-4.22' };
 const SHIM_ID = (d: number) => 0x0102030405060000n | BigInt(d);
 const HOST_IDS = new Map(Array.from({ length: 64 }, (_, d) => [d, SHIM_ID(d)] as [number, bigint]));
@@ -141,6 +144,17 @@ if (missing) {
         writeFileSync(file, encodeStream(s));
         // (4.17 refuses every version-2 header: one such case says so, the others would only repeat it.)
         for (const d of DAEMON_VERSIONS) if (d !== '4.17' || s.header.version === 1 || name === 'owner-without-ring-v2') add(name, d, s, file);
+      }
+      // Generated streams (seeded): versions 1 and 2, the rig's domids, the host's ids or random
+      // ones; with sockets, pending data, transactions, SET_TARGET, depth watches as they come.
+      for (let i = 0; i < GENERATED; i++) {
+        const version = (i % 2) + 1 as 1 | 2;
+        const uniqueIds = i % 4 < 2 ? HOST_IDS : 'random';
+        const s = fc.sample(streamArbitrary({ version, byteOrder: 'little', domids: { min: 1, max: 63 }, uniqueIds }), { seed: SEED + i, numRuns: 1 })[0]!;
+        const name = `generated-${SEED + i}-v${version}${uniqueIds === 'random' ? '-random-ids' : ''}`;
+        const file = join(work, `${name}.bin`);
+        writeFileSync(file, encodeStream(s));
+        for (const d of DAEMON_VERSIONS) if (d !== '4.17' || version === 1) add(name, d, decodeStream(readFileSync(file)), file);
       }
       for (const cap of ['417-basic', 'head-v2-basic', 'head-v2-depth-a', 'head-v2-quota']) {
         const file = `${CAPTURES}${cap}.bin`;
