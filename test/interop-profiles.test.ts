@@ -25,7 +25,7 @@ import { streamFromJson } from '../src/model/json.js';
 import type { NodeData, Stream } from '../src/model/types.js';
 import { parseListingLine } from './helpers/capture-txt.js';
 import { CAPTURES, runCli } from './helpers/cli.js';
-import { DAEMON_VERSIONS, rigMissing, restoreStream, type DaemonVersion, type Restored } from './helpers/interop-rig.js';
+import { DAEMON_VERSIONS, RIG, probeWatches, rigMissing, restoreStream, type DaemonVersion, type Restored } from './helpers/interop-rig.js';
 
 const SEED = Number(process.env.XSMIG_SEED ?? 20261207);
 const GENERATED = 8;
@@ -208,6 +208,22 @@ if (missing) {
         }
       }
       expect(wrong, wrong.join('\n')).toEqual([]);
+    });
+
+    it('the watch probe: head-v2-depth-a converted for 4.22 (plain watches) fires every watch on its own path, and deeper', async () => {
+      const out = join(work, 'depth-a-for-422.bin');
+      expect(runCli(['convert', `${CAPTURES}head-v2-depth-a.bin`, '--target', 'xen-4.22', '--force', '-o', out]).status).toBe(0);
+      const p = await probeWatches(work, out, join(RIG, 'scenarios', 'post-depth-a.xs'), 'probe-depth-a-422', '4.22');
+      expect(p.alive, p.raw).toBe(true);
+      // What the unconverted capture gives instead (interop/README.md): "" on ocal/domain, "deep" on m, "ro" on /b/c.
+      expect(p.events.map((e) => `${e.token} ${e.path}`)).toEqual([
+        'd1 /local/domain/newchild',
+        'vmdeep /vm/00000000-0000-0000-0000-000000000001/name',
+        'zero /a/b/c',
+        'plain /a/b/c',
+        'd1 /local/domain/0/ocal/domain/probe1', // (depth 1 asked, widened: the report says so)
+        'd1 /local/domain/0/m/probe2',
+      ]);
     });
 
     it('every stream convert --target T --force [--repair] writes is restored by T alive', () => {

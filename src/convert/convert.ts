@@ -19,7 +19,7 @@ import type { TargetLoss, TargetName } from '../check/types.js';
 import { TARGET_NAMES } from '../check/types.js';
 import type { CheckFn } from '../check/types.js';
 import type { ConnectionData, DomainData, Stream, StreamHeader, WatchData, WatchDataExtended, XsRecord } from '../model/types.js';
-import { DEPTH_UNLIMITED, featureNames, RecordType, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
+import { DEPTH_UNLIMITED, DOMID, featureNames, RecordType, recordTypeLabel, type ByteOrder } from '../wire/constants.js';
 import { checkStream, PROFILES } from '../check/index.js';
 import { eachFacetDifference, itemKeys, recordFraming, type ItemKey, showDelta, showDepth, watchDepth, type Delta, type DeltaValue, type Section } from './diff.js';
 import { describePending, parsePending, swapPending } from './pending.js';
@@ -489,7 +489,7 @@ export class ConversionPlanner {
   }
 }
 
-/** Domains a 4.21+ reader recreates: those with a ring connection or owning a node. */
+/** Domains a 4.21+ reader recreates: those with a ring connection or a ring's SET_TARGET target, or owning a node. */
 export function knownDomains(records: Iterable<XsRecord>): Set<number> {
   const known = new Set<number>();
   for (const r of records) noteKnownDomain(known, r);
@@ -498,7 +498,12 @@ export function knownDomains(records: Iterable<XsRecord>): Set<number> {
 
 /** Adds to `known` the domain record `r` makes known (see knownDomains), if any. */
 export function noteKnownDomain(known: Set<number>, r: XsRecord): void {
-  if (r.type === 'CONNECTION_DATA' && r.connType === 0) known.add((r.connSpec as { domid: number }).domid);
+  if (r.type === 'CONNECTION_DATA' && r.connType === 0) {
+    const spec = r.connSpec as { domid: number; tdomid: number };
+    known.add(spec.domid);
+    // (A SET_TARGET target exists while the restore reads DOMAIN_DATA: seen in the rig.)
+    if (spec.tdomid !== DOMID.INVALID) known.add(spec.tdomid);
+  }
   if (r.type === 'NODE_DATA' && r.perms.length) known.add(r.perms[0]!.domid);
 }
 
