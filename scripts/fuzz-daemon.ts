@@ -40,6 +40,7 @@ import { SHORT_HEADER_DEFECT, type NodeData, type Permission, type Stream, type 
 import { XENSTORED, daemonPath, rigMissing, roundTrip, type DaemonVersion, type RoundTrip } from '../test/helpers/interop-rig.js';
 import { compareMeaning, fatalLine, messageClass, signatureOf, writerDefects, type Difference } from './lib/daemon-diff.js';
 import { loadPredictRestore, type PredictRestore } from './lib/predict.js';
+import { shrinkCase } from './lib/shrink-run.js';
 
 const EXIT = { CLEAN: 0, DIFFERENCES: 1, USAGE: 64, UNAVAILABLE: 69 } as const;
 const PROG = 'fuzz:daemon';
@@ -67,6 +68,7 @@ const argv = yargs(hideBin(process.argv))
   .option('redump-version', { choices: [1, 2] as const, describe: 'ask the daemon for this version on its re-dump (live-update -s -v N; 4.21+)' })
   .option('jobs', { type: 'number', default: 3, describe: 'daemon runs at a time' })
   .option('shrink-seconds', { type: 'number', default: 90, describe: 'time to shrink each new signature (0: no shrinking)' })
+  .option('shrinker', { choices: ['records', 'fast-check'] as const, default: 'records' as const, describe: "records: remove records (subtrees, connections, watches, domains) and requests; fast-check: the arbitrary's own shrinking (gives a --seed/--path replay)" })
   .option('out', { type: 'string', default: 'fuzz-daemon-out', describe: 'where shrunk cases are written' })
   .option('keep', { type: 'boolean', default: false, describe: 'keep the rig work directories' })
   .check((a) => {
@@ -404,6 +406,27 @@ interface Shrunk {
 }
 
 async function shrink(sig: string, seed: number, original: { run: Run; diffs: Difference[] }, k: number): Promise<Shrunk> {
+  return argv.shrinker === 'records' ? shrinkRecords(sig, original, k) : shrinkFastCheck(sig, seed, original, k);
+}
+
+async function shrinkRecords(sig: string, original: { run: Run; diffs: Difference[] }, k: number): Promise<Shrunk> {
+  const t0 = Date.now();
+  const hits = new Map<Run, Difference[]>();
+  const fails = async (c: Run) => {
+    const r = await runOne(c, `shrink${k}`);
+    const hit = r.diffs.filter((d) => signatureOf(d) === sig);
+    if (hit.length) hits.set(c, hit);
+    return hit.length > 0;
+  };
+  // (the first run again: a signature that does not come back is flaky, and is not shrunk)
+  if (!(await fails(original.run))) {
+    return { run: original.run, diffs: original.diffs.filter((d) => signatureOf(d) === sig), evals: 1, ms: Date.now() - t0, reproduced: false, interrupted: false };
+  }
+  const res = await shrinkCase<Request>(original.run, fails, t0 + argv['shrink-seconds'] * 1000);
+  return { run: res.best, diffs: hits.get(res.best) ?? [], evals: res.tries + 1, ms: Date.now() - t0, reproduced: true, interrupted: res.timedOut };
+}
+
+async function shrinkFastCheck(sig: string, seed: number, original: { run: Run; diffs: Difference[] }, k: number): Promise<Shrunk> {
   const t0 = Date.now();
   let best = { run: original.run, diffs: original.diffs.filter((d) => signatureOf(d) === sig) };
   let evals = 0;
