@@ -7,8 +7,10 @@
 //
 // Each run draws a stream from the library's streamArbitrary (little-endian, domids 1-63, which
 // the rig's fake hypervisor knows; by default without open transactions and with the host's
-// unique-ids on ring connections, see --transactions and --foreign-ids), restores it into a
-// real daemon through interop/roundtrip.sh (the daemon under the rig's shim, no hypervisor),
+// unique-ids on ring connections, see --transactions and --foreign-ids; WATCH_DATA_EXTENDED fed
+// in the --watch-ext layout, for 4.22 the one its reader reads), restores it into a real daemon
+// through interop/roundtrip.sh (the daemon under the rig's shim, no hypervisor), sends up to
+// --ops SET_PERMS requests (which is how a daemon comes to know a domain never introduced),
 // makes the daemon live-update again and decodes what it wrote (its re-dump), and compares BY
 // MEANING what the restore model (predictRestore of src/check/restore-model.ts, for the
 // target's reader profile) says the daemon should hold with what it wrote: nodes, ring
@@ -18,10 +20,13 @@
 // finding or refusal counts; and whether the daemon survived restoring its own dump.
 //
 // It keeps going after a failure. Every difference has a signature (its kind and rule); the
-// first run showing a new signature is shrunk with fast-check (same seed, bounded by
-// --shrink-seconds per signature) to the smallest stream that still shows it, which is
-// written as JSON form (FILE.json, `xsmig encode` makes it a stream again) with the command
-// lines that replay it.
+// first run showing a new signature is shrunk (scripts/lib/shrink-run.ts: removes subtrees,
+// connections, watches, domains, requests; or --shrinker fast-check: the arbitrary's own
+// shrinking from the same seed), bounded by --shrink-seconds per signature, to the smallest
+// case that still shows it, written as JSON form (FILE.json, `xsmig encode` makes it a stream
+// again) with its requests as an xsraw script (FILE.ops.xs), and the command lines that
+// replay it. Until src/check/restore-model.ts is merged a temporary fallback prediction (the
+// stream as fed) stands in (scripts/lib/predict.ts); --model loads another predictRestore.
 //
 // Exit codes: 0 no difference, 1 differences found, 64 usage error, 69 the rig (or the
 // daemon) is not set up on this machine (scripts/interop-setup.sh; one line says why).
@@ -69,6 +74,7 @@ const argv = yargs(hideBin(process.argv))
   .option('jobs', { type: 'number', default: 3, describe: 'daemon runs at a time' })
   .option('shrink-seconds', { type: 'number', default: 90, describe: 'time to shrink each new signature (0: no shrinking)' })
   .option('shrinker', { choices: ['records', 'fast-check'] as const, default: 'records' as const, describe: "records: remove records (subtrees, connections, watches, domains) and requests; fast-check: the arbitrary's own shrinking (gives a --seed/--path replay)" })
+  .option('model', { type: 'string', describe: 'a module exporting predictRestore to use instead of src/check/restore-model.ts' })
   .option('out', { type: 'string', default: 'fuzz-daemon-out', describe: 'where shrunk cases are written' })
   .option('keep', { type: 'boolean', default: false, describe: 'keep the rig work directories' })
   .check((a) => {
@@ -251,7 +257,7 @@ const arbitrary: fc.Arbitrary<Case> = (() => {
 // ---------------------------------------------------------------------------------------------
 // One run: restore, re-dump, compare
 
-const { predict, fallback } = await loadPredictRestore();
+const { predict, fallback } = await loadPredictRestore(argv.model).catch((e: Error) => die(EXIT.USAGE, `--model ${argv.model}: ${e.message}`));
 const work = mkdtempSync(join(tmpdir(), 'xsmig-fuzz-daemon-'));
 process.on('exit', () => {
   if (!argv.keep) rmSync(work, { recursive: true, force: true });
