@@ -7,8 +7,10 @@
 //
 // Each run draws a stream from the library's streamArbitrary (little-endian, domids 1-63, which
 // the rig's fake hypervisor knows; by default without open transactions and with the host's
-// unique-ids on ring connections, see --transactions and --foreign-ids), restores it into a
-// real daemon through interop/roundtrip.sh (the daemon under the rig's shim, no hypervisor),
+// unique-ids on ring connections, see --transactions and --foreign-ids; WATCH_DATA_EXTENDED fed
+// in the --watch-ext layout, for 4.22 the one its reader reads), restores it into a real daemon
+// through interop/roundtrip.sh (the daemon under the rig's shim, no hypervisor), sends up to
+// --ops SET_PERMS requests (which is how a daemon comes to know a domain never introduced),
 // makes the daemon live-update again and decodes what it wrote (its re-dump), and compares BY
 // MEANING what the restore model (predictRestore of src/check/restore-model.ts, for the
 // target's reader profile) says the daemon should hold with what it wrote: nodes, ring
@@ -18,10 +20,13 @@
 // finding or refusal counts; and whether the daemon survived restoring its own dump.
 //
 // It keeps going after a failure. Every difference has a signature (its kind and rule); the
-// first run showing a new signature is shrunk with fast-check (same seed, bounded by
-// --shrink-seconds per signature) to the smallest stream that still shows it, which is
-// written as JSON form (FILE.json, `xsmig encode` makes it a stream again) with the command
-// lines that replay it.
+// first run showing a new signature is shrunk (scripts/lib/shrink-run.ts: removes subtrees,
+// connections, watches, domains, requests; or --shrinker fast-check: the arbitrary's own
+// shrinking from the same seed), bounded by --shrink-seconds per signature, to the smallest
+// case that still shows it, written as JSON form (FILE.json, `xsmig encode` makes it a stream
+// again) with its requests as an xsraw script (FILE.ops.xs), and the command lines that
+// replay it. Until src/check/restore-model.ts is merged a temporary fallback prediction (the
+// stream as fed) stands in (scripts/lib/predict.ts); --model loads another predictRestore.
 //
 // Exit codes: 0 no difference, 1 differences found, 64 usage error, 69 the rig (or the
 // daemon) is not set up on this machine (scripts/interop-setup.sh; one line says why).
@@ -40,6 +45,7 @@ import { SHORT_HEADER_DEFECT, type NodeData, type Permission, type Stream, type 
 import { XENSTORED, daemonPath, rigMissing, roundTrip, type DaemonVersion, type RoundTrip } from '../test/helpers/interop-rig.js';
 import { compareMeaning, fatalLine, messageClass, signatureOf, writerDefects, type Difference } from './lib/daemon-diff.js';
 import { loadPredictRestore, type PredictRestore } from './lib/predict.js';
+import { shrinkCase } from './lib/shrink-run.js';
 
 const EXIT = { CLEAN: 0, DIFFERENCES: 1, USAGE: 64, UNAVAILABLE: 69 } as const;
 const PROG = 'fuzz:daemon';
@@ -67,6 +73,8 @@ const argv = yargs(hideBin(process.argv))
   .option('redump-version', { choices: [1, 2] as const, describe: 'ask the daemon for this version on its re-dump (live-update -s -v N; 4.21+)' })
   .option('jobs', { type: 'number', default: 3, describe: 'daemon runs at a time' })
   .option('shrink-seconds', { type: 'number', default: 90, describe: 'time to shrink each new signature (0: no shrinking)' })
+  .option('shrinker', { choices: ['records', 'fast-check'] as const, default: 'records' as const, describe: "records: remove records (subtrees, connections, watches, domains) and requests; fast-check: the arbitrary's own shrinking (gives a --seed/--path replay)" })
+  .option('model', { type: 'string', describe: 'a module exporting predictRestore to use instead of src/check/restore-model.ts' })
   .option('out', { type: 'string', default: 'fuzz-daemon-out', describe: 'where shrunk cases are written' })
   .option('keep', { type: 'boolean', default: false, describe: 'keep the rig work directories' })
   .check((a) => {
@@ -249,7 +257,7 @@ const arbitrary: fc.Arbitrary<Case> = (() => {
 // ---------------------------------------------------------------------------------------------
 // One run: restore, re-dump, compare
 
-const { predict, fallback } = await loadPredictRestore();
+const { predict, fallback } = await loadPredictRestore(argv.model).catch((e: Error) => die(EXIT.USAGE, `--model ${argv.model}: ${e.message}`));
 const work = mkdtempSync(join(tmpdir(), 'xsmig-fuzz-daemon-'));
 process.on('exit', () => {
   if (!argv.keep) rmSync(work, { recursive: true, force: true });
@@ -404,6 +412,27 @@ interface Shrunk {
 }
 
 async function shrink(sig: string, seed: number, original: { run: Run; diffs: Difference[] }, k: number): Promise<Shrunk> {
+  return argv.shrinker === 'records' ? shrinkRecords(sig, original, k) : shrinkFastCheck(sig, seed, original, k);
+}
+
+async function shrinkRecords(sig: string, original: { run: Run; diffs: Difference[] }, k: number): Promise<Shrunk> {
+  const t0 = Date.now();
+  const hits = new Map<Run, Difference[]>();
+  const fails = async (c: Run) => {
+    const r = await runOne(c, `shrink${k}`);
+    const hit = r.diffs.filter((d) => signatureOf(d) === sig);
+    if (hit.length) hits.set(c, hit);
+    return hit.length > 0;
+  };
+  // (the first run again: a signature that does not come back is flaky, and is not shrunk)
+  if (!(await fails(original.run))) {
+    return { run: original.run, diffs: original.diffs.filter((d) => signatureOf(d) === sig), evals: 1, ms: Date.now() - t0, reproduced: false, interrupted: false };
+  }
+  const res = await shrinkCase<Request>(original.run, fails, t0 + argv['shrink-seconds'] * 1000);
+  return { run: res.best, diffs: hits.get(res.best) ?? [], evals: res.tries + 1, ms: Date.now() - t0, reproduced: true, interrupted: res.timedOut };
+}
+
+async function shrinkFastCheck(sig: string, seed: number, original: { run: Run; diffs: Difference[] }, k: number): Promise<Shrunk> {
   const t0 = Date.now();
   let best = { run: original.run, diffs: original.diffs.filter((d) => signatureOf(d) === sig) };
   let evals = 0;

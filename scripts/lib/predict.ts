@@ -5,6 +5,8 @@
 // differences that are the fallback's, not the daemon's; the fuzzer says so in its output.
 // TODO(restore-model): drop the fallback once src/check/restore-model.ts is merged.
 
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TargetName } from '../../src/check/types.js';
 import type { Stream } from '../../src/model/types.js';
 
@@ -14,8 +16,16 @@ export type PredictRestore = (stream: Stream, target: TargetName, opts?: { hostI
 /** TEMPORARY FALLBACK (see the header): predicts that the daemon keeps the stream as fed. */
 export const fallbackPredict: PredictRestore = (stream) => ({ dies: false, stream });
 
-/** predictRestore from src/check/restore-model.ts, or the fallback when it is not there. */
-export async function loadPredictRestore(): Promise<{ predict: PredictRestore; fallback: boolean }> {
+/**
+ * predictRestore from src/check/restore-model.ts (or from `module`, a path, for trying another
+ * model), or the fallback when the default module is not there.
+ */
+export async function loadPredictRestore(module?: string): Promise<{ predict: PredictRestore; fallback: boolean }> {
+  if (module) {
+    const m = (await import(pathToFileURL(resolve(module)).href)) as { predictRestore?: PredictRestore };
+    if (typeof m.predictRestore !== 'function') throw new Error(`${module} exports no predictRestore`);
+    return { predict: m.predictRestore, fallback: false };
+  }
   const modulePath = '../../src/check/restore-model.js';
   try {
     const m = (await import(modulePath)) as { predictRestore?: PredictRestore };
