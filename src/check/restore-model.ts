@@ -68,6 +68,8 @@ export function predictRestore(stream: Stream, target: TargetName, opts: Predict
     const e = effects.get(i) ?? [];
     const has = (k: RestoreEffect['kind']) => e.find((x) => x.kind === k);
     if (has('skip-record')) return;
+    // (A reader without quota records skips them even where nothing in them is lost.)
+    if (!profile.quotaRecords && (r.type === 'DOMAIN_DATA' || r.type === 'GLOBAL_QUOTA_DATA')) return;
     switch (r.type) {
       case 'NODE_DATA': {
         if (nodesAt < 0) nodesAt = out.length;
