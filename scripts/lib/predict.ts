@@ -12,9 +12,9 @@ export type { RestoreOutcome };
 export type PredictRestore = (stream: Stream, target: TargetName, opts?: { hostIds?: ReadonlyMap<number, bigint> }) => RestoreOutcome;
 
 /** predictRestore of src/check/restore-model.ts, or of `module` (a path) when given. */
-export async function loadPredictRestore(module?: string): Promise<{ predict: PredictRestore; fallback: boolean }> {
-  if (!module) return { predict: predictRestore, fallback: false };
+export async function loadPredictRestore(module?: string): Promise<{ predict: PredictRestore }> {
+  if (!module) return { predict: predictRestore };
   const m = (await import(pathToFileURL(resolve(module)).href)) as { predictRestore?: PredictRestore };
   if (typeof m.predictRestore !== 'function') throw new Error(`${module} exports no predictRestore`);
-  return { predict: m.predictRestore, fallback: false };
+  return { predict: m.predictRestore };
 }
