@@ -25,8 +25,7 @@
 // shrinking from the same seed), bounded by --shrink-seconds per signature, to the smallest
 // case that still shows it, written as JSON form (FILE.json, `xsmig encode` makes it a stream
 // again) with its requests as an xsraw script (FILE.ops.xs), and the command lines that
-// replay it. Until src/check/restore-model.ts is merged a temporary fallback prediction (the
-// stream as fed) stands in (scripts/lib/predict.ts); --model loads another predictRestore.
+// replay it. --model loads another predictRestore (scripts/lib/predict.ts).
 //
 // Exit codes: 0 no difference, 1 differences found, 64 usage error, 69 the rig (or the
 // daemon) is not set up on this machine (scripts/interop-setup.sh; one line says why).
@@ -257,7 +256,7 @@ const arbitrary: fc.Arbitrary<Case> = (() => {
 // ---------------------------------------------------------------------------------------------
 // One run: restore, re-dump, compare
 
-const { predict, fallback } = await loadPredictRestore(argv.model).catch((e: Error) => die(EXIT.USAGE, `--model ${argv.model}: ${e.message}`));
+const { predict } = await loadPredictRestore(argv.model).catch((e: Error) => die(EXIT.USAGE, `--model ${argv.model}: ${e.message}`));
 const work = mkdtempSync(join(tmpdir(), 'xsmig-fuzz-daemon-'));
 process.on('exit', () => {
   if (!argv.keep) rmSync(work, { recursive: true, force: true });
@@ -353,7 +352,7 @@ function arbFlags(): string {
 
 function header(): void {
   out(`${PROG}: xenstored ${daemon.label} (${daemon.bin}), target ${target}, stream version ${genVersion}, watch layout ${watchExt}, up to ${argv.ops} request(s)${redumpArgs ? `, re-dump ${redumpArgs}` : ''}`);
-  if (fallback) out(`${PROG}: NOTE src/check/restore-model.ts not found: TEMPORARY FALLBACK prediction (the daemon keeps the stream as fed); differences may be the fallback's`);
+  if (argv.model) out(`${PROG}: restore model from ${argv.model}`);
 }
 
 // ---------------------------------------------------------------------------------------------

