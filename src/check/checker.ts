@@ -270,6 +270,9 @@ export class StreamChecker {
   /** Daemon targets: nodes each domain owns (first permission), and entries naming it in later permissions. */
   private readonly ownedCount: Uint32Array | undefined;
   private readonly permEntryCount: Uint32Array | undefined;
+  /** Daemon targets: entries naming each domain (not the owner) not yet marked stale, in the tree and in @-special nodes. */
+  private readonly freshEntryTree: Uint32Array | undefined;
+  private readonly freshEntrySpecial: Uint32Array | undefined;
   private readonly releases: Release[] = [];
   private readonly hostIds: ReadonlyMap<number, bigint> | undefined;
 
@@ -279,6 +282,8 @@ export class StreamChecker {
     if (this.profile?.daemon) {
       this.ownedCount = new Uint32Array(DOMID_TABLE);
       this.permEntryCount = new Uint32Array(DOMID_TABLE);
+      this.freshEntryTree = new Uint32Array(DOMID_TABLE);
+      this.freshEntrySpecial = new Uint32Array(DOMID_TABLE);
     }
     this.committed = new CommittedPaths(PATH_CHAR_OK, PATH_MAX, opts.expectedNodes ?? (opts.inputSize ? Math.ceil(opts.inputSize / NODE_WIRE_MIN) : undefined));
     this.checkHeader();
@@ -482,6 +487,9 @@ export class StreamChecker {
         this.ringByDomid.set(spec.domid, index);
       }
       this.noteTarget(spec.tdomid, index);
+      if (this.targetLost(spec.domid, spec.tdomid)) {
+        this.lose('lose', place, `connection ${r.connId} (domain ${spec.domid})`, `SET_TARGET target domain ${spec.tdomid} is dropped: its ring connection does not come earlier in the stream, so xenstored restores this connection without a target (DOMID_INVALID), and domain ${spec.domid} loses its rights over domain ${spec.tdomid}`, who, { kind: 'clear-target' });
+      }
       if (r.fields & CONN_FIELD_UNIQUE_ID && r.uniqueId !== undefined) this.noteUniqueId(spec.domid, r.uniqueId, place);
     }
 
@@ -493,6 +501,11 @@ export class StreamChecker {
     }
 
     if (r.connId !== 0 && !this.conns.has(r.connId)) this.conns.set(r.connId, domid === undefined ? { index } : { index, domid });
+  }
+
+  /** The target drops this ring's SET_TARGET target (after the ring's own domain is noted). */
+  private targetLost(domid: number, tdomid: number): boolean {
+    return !!this.profile?.targetNeedsEarlierRing && tdomid !== DOMID.INVALID && tdomid !== domid && !this.ringByDomid.has(tdomid);
   }
 
   private noteTarget(tdomid: number, index: number): void {
@@ -725,9 +738,11 @@ export class StreamChecker {
     this.noteOwner(owner, index);
     if (daemon) {
       this.ownedCount![owner]!++;
+      const fresh = first === AT ? this.freshEntrySpecial! : this.freshEntryTree!;
       for (let i = 1, p = perms + NODE.permSize; i < permCount; i++, p += NODE.permSize) {
         const d = view.getUint16(p + NODE.permDomid, little);
         if (d !== owner) this.permEntryCount![d]!++;
+        if ((buf[p + NODE.permFlags]! & PERM_FLAG_STALE) === 0) fresh[d]!++;
       }
     }
     this.index = index + 1;
@@ -801,6 +816,7 @@ export class StreamChecker {
       if (domid >= DOMID_FIRST_RESERVED || (tdomid >= DOMID_FIRST_RESERVED && tdomid !== DOMID.INVALID) || this.ringByDomid.has(domid)) return false;
       // (A target that compares unique-ids has something to say about each one.)
       if (fields !== 0 && this.profile?.checksUniqueIds) return false;
+      if (this.targetLost(domid, tdomid)) return false;
     } else if (view.getUint32(b + CONN.socketPad, little) !== 0) return false;
     const inLen = view.getUint16(b + CONN.inDataLen, little);
     const respLen = view.getUint16(b + CONN.outRespLen, little);
@@ -1083,14 +1099,17 @@ export class StreamChecker {
     if (!owner) return;
     const p = this.profile!;
     const domid = owner.domid;
+    const special = !r.path.startsWith('/');
     if ((domid >>> 0) === domid && domid < DOMID_TABLE) {
       this.ownedCount![domid]!++;
+      const fresh = special ? this.freshEntrySpecial! : this.freshEntryTree!;
       for (let i = 1; i < perms.length; i++) {
         const d = perms[i]!.domid;
-        if ((d >>> 0) === d && d < DOMID_TABLE && d !== domid) this.permEntryCount![d]!++;
+        if ((d >>> 0) !== d || d >= DOMID_TABLE) continue;
+        if (d !== domid) this.permEntryCount![d]!++;
+        if ((perms[i]!.flags & PERM_FLAG_STALE) === 0) fresh[d]!++;
       }
     }
-    const special = !r.path.startsWith('/');
     if (p.ownersNeedDomain && !(special && p.ownersNeedDomain === 'tree') && !this.domainExists(domid)) {
       this.lose('refuse', recordPlace(index, r, loc), `node ${q(r.path)}`,
         `owned by domain ${domid}, which no ring connection before it introduces (nor names as its SET_TARGET target): xenstored's node accounting finds no domain and the restore aborts ("write node error restoring node")`, { domid });
@@ -1116,11 +1135,15 @@ export class StreamChecker {
     this.checkQuotaNames(r.globQuotas, 'the global quotas', place, {});
     const p = this.profile;
     if (!p) return;
-    if (!p.quotaRecords) {
+    if (!p.quotaRecords || !p.globalQuotas) {
       this.lose('lose', place, 'global quotas', `GLOBAL_QUOTA_DATA is skipped (unknown to ${p.name}): ${plural(r.domQuotas.length, 'per-domain default')} and ${plural(r.globQuotas.length, 'global quota')} fall back to the daemon's built-in defaults`, {}, { kind: 'skip-record' });
     } else if (p.quotaNames) {
       const ignored = [...r.domQuotas, ...r.globQuotas].filter((x) => !p.quotaNames!(x.name));
-      if (ignored.length) this.lose('lose', place, 'global quotas', `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`, {}, { kind: 'ignore-quotas', names: ignored.map((x) => x.name) });
+      if (ignored.length) this.lose('lose', place, 'global quotas', `${p.quotaWhy ?? `${p.name} ignores quota names it does not know`}: ${quotaList(ignored)}`, {}, { kind: 'ignore-quotas', names: ignored.map((x) => x.name) });
+    }
+    if (p.quotaRecords && p.globalQuotas && p.globalQuotasAsDefaults) {
+      const global = r.globQuotas.filter((x) => !p.quotaNames || p.quotaNames(x.name));
+      if (global.length) this.lose('lose', place, 'global quotas', `${p.name} reads the global quotas as per-domain defaults (it keeps no global limits; a default of the same name is overridden): ${quotaList(global)}`, {}, { kind: 'global-quotas-as-defaults' });
     }
   }
 
@@ -1159,7 +1182,7 @@ export class StreamChecker {
       if (parts.length) this.lose('lose', place, subject, `DOMAIN_DATA is skipped (unknown to ${p.name}): ${parts.join('; ')}`, who, { kind: 'skip-record' });
     } else if (p.quotaNames) {
       const ignored = r.quotas.filter((x) => !p.quotaNames!(x.name));
-      if (ignored.length) this.lose('lose', place, subject, `${p.name} ignores quota names it does not know: ${quotaList(ignored)}`, who, { kind: 'ignore-quotas', names: ignored.map((x) => x.name) });
+      if (ignored.length) this.lose('lose', place, subject, `${p.quotaWhy ?? `${p.name} ignores quota names it does not know`}: ${quotaList(ignored)}`, who, { kind: 'ignore-quotas', names: ignored.map((x) => x.name) });
     }
     if (v1 && r.features !== 0) {
       this.lose('lose', place, subject, `features ${hex(r.features >>> 0)} (${featureNames(r.features).join(', ')}) are ignored in a version-1 stream; a guest that relies on them may break`, who, { kind: 'ignore-features' });
@@ -1212,9 +1235,11 @@ export class StreamChecker {
       released.add(rel.domid);
       const owned = rel.domid < DOMID_TABLE ? this.ownedCount![rel.domid]! : 0;
       const entries = p.releaseDropsPermEntries && rel.domid < DOMID_TABLE ? this.permEntryCount![rel.domid]! : 0;
-      if (!rel.closesConnection && owned === 0 && entries === 0) continue; // (nothing of it to lose)
+      const record = this.domains.get(rel.domid);
+      if (!rel.closesConnection && owned === 0 && entries === 0 && record === undefined) continue; // (nothing of it to lose)
       const what: string[] = [];
       if (rel.closesConnection) what.push('its ring connection is closed');
+      if (record !== undefined) what.push(`its DOMAIN_DATA (record #${record}: features, quotas) goes with it`);
       if (owned) what.push(`the ${plural(owned, 'node')} it owns ${owned === 1 ? 'is deleted with everything below it' : 'are deleted with everything below them'}`);
       if (entries) what.push(`its ${plural(entries, 'entry', 'entries')} in other nodes' permission lists ${entries === 1 ? 'is' : 'are'} removed`);
       const dom0 = rel.domid === 0 && rel.closesConnection;
@@ -1225,6 +1250,15 @@ export class StreamChecker {
       this.lose(kind, rel.place, `domain ${rel.domid}`, text, { domid: rel.domid }, {
         kind: 'release-domain', domid: rel.domid, dropsPermEntries: !!p.releaseDropsPermEntries, closesConnection: rel.closesConnection,
       });
+    }
+    // Entries naming a domain without a ring connection are restored marked stale (those of a
+    // released domain that the target removes are gone anyway).
+    if (!p.staleForRingless) return;
+    const special = p.staleForRingless === 'all';
+    for (let d = 0; d < DOMID_TABLE; d++) {
+      const n = this.freshEntryTree![d]! + (special ? this.freshEntrySpecial![d]! : 0);
+      if (n === 0 || this.ringByDomid.has(d) || (released.has(d) && p.releaseDropsPermEntries)) continue;
+      this.lose('lose', { recordType: 'stream' }, `domain ${d}`, `its ${plural(n, 'permission entry', 'permission entries')} ${n === 1 ? 'is' : 'are'} restored marked stale: no ring connection in the stream introduces domain ${d}, so ${p.name} ignores ${n === 1 ? 'it' : 'them'} in access checks`, { domid: d }, { kind: 'mark-stale', domid: d, specialNodes: special });
     }
   }
 

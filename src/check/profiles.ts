@@ -38,8 +38,27 @@ export interface ReaderProfile {
   transactions: boolean;
   /** Is xenstored: aborts on a watch for an unknown connection or a node without parent. */
   daemon: boolean;
+  /** Reads GLOBAL_QUOTA_DATA (4.21 skips it as unknown, though it reads DOMAIN_DATA). */
+  globalQuotas: boolean;
   /** Quota names it applies; undefined: any name the document allows. */
   quotaNames?: (name: string) => boolean;
+  /**
+   * Reads GLOBAL_QUOTA_DATA's global quotas into its per-domain defaults, overriding a default
+   * of the same name (4.22 keeps one table: seen in the rig, its next dump lists them there).
+   */
+  globalQuotasAsDefaults?: boolean;
+  /** Why it drops the quota names quotaNames refuses (for the loss message). */
+  quotaWhy?: string;
+  /**
+   * Keeps a ring connection's SET_TARGET target only when the target's own ring connection came
+   * earlier in the stream; else the target is written back as DOMID_INVALID (every xenstored).
+   */
+  targetNeedsEarlierRing?: boolean;
+  /**
+   * Marks stale every permission entry (not the owner) naming a domain with no ring connection
+   * in the stream: `all` nodes (4.21+) or only the tree's (4.17 leaves the @-special nodes).
+   */
+  staleForRingless?: 'all' | 'tree';
   /**
    * xenstored's node accounting: every node's owner must be a domain the restore has created
    * by then (a ring connection, or a ring connection's SET_TARGET target), or the restore
@@ -67,8 +86,9 @@ export interface ReaderProfile {
   releaseDropsPermEntries?: boolean;
 }
 
-const xenstoredQuotaName = (name: string): boolean =>
-  XENSTORED_QUOTA_NAMES.includes(name.startsWith('soft-') ? name.slice(5) : name);
+/** The quota names xenstored 4.22 knows: those it writes (of the soft limits only soft-memory; fuzz:daemon saw it drop soft-watches and soft-transactions). */
+const XEN_422_QUOTA_NAMES = new Set([...XENSTORED_QUOTA_NAMES, 'soft-memory']);
+const xen422QuotaName = (name: string): boolean => XEN_422_QUOTA_NAMES.has(name);
 
 export const PROFILES: Record<TargetName, ReaderProfile> = {
   'spec-v1': {
@@ -83,6 +103,7 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     abortsOnUnknownDomain: false,
     transactions: true,
     daemon: false,
+    globalQuotas: true,
   },
   'spec-v2': {
     name: 'spec-v2',
@@ -96,6 +117,7 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     abortsOnUnknownDomain: false,
     transactions: true,
     daemon: false,
+    globalQuotas: true,
   },
   'xen-4.17': {
     name: 'xen-4.17',
@@ -111,6 +133,9 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     daemon: true,
     ownersNeedDomain: 'tree',
     duplicateNode: 'relists',
+    globalQuotas: false,
+    targetNeedsEarlierRing: true,
+    staleForRingless: 'tree',
   },
   'xen-4.21': {
     name: 'xen-4.21',
@@ -124,10 +149,14 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     abortsOnUnknownDomain: true,
     transactions: false,
     daemon: true,
-    quotaNames: xenstoredQuotaName,
+    quotaNames: () => false,
+    quotaWhy: 'xenstored 4.21 has no quota support and keeps no quota',
+    globalQuotas: false,
     ownersNeedDomain: 'all',
     duplicateNode: 'dies',
     checksUniqueIds: true,
+    targetNeedsEarlierRing: true,
+    staleForRingless: 'all',
   },
   'xen-4.22': {
     name: 'xen-4.22',
@@ -141,10 +170,15 @@ export const PROFILES: Record<TargetName, ReaderProfile> = {
     abortsOnUnknownDomain: true,
     transactions: false,
     daemon: true,
-    quotaNames: xenstoredQuotaName,
+    quotaNames: xen422QuotaName,
+    quotaWhy: 'xenstored 4.22 drops quota names it does not know',
+    globalQuotas: true,
+    globalQuotasAsDefaults: true,
     ownersNeedDomain: 'all',
     duplicateNode: 'dies',
     checksUniqueIds: true,
     releaseDropsPermEntries: true,
+    targetNeedsEarlierRing: true,
+    staleForRingless: 'all',
   },
 };

@@ -36,9 +36,11 @@ export function predictRestore(stream: Stream, target: TargetName, opts: Predict
 
   const effects = new Map<number, RestoreEffect[]>();
   const releases: Extract<RestoreEffect, { kind: 'release-domain' }>[] = [];
+  const stale: Extract<RestoreEffect, { kind: 'mark-stale' }>[] = [];
   for (const l of losses) {
     if (!l.effect || l.kind === 'host') continue;
     if (l.effect.kind === 'release-domain') releases.push(l.effect);
+    else if (l.effect.kind === 'mark-stale') stale.push(l.effect);
     else if (l.recordIndex !== undefined) {
       const list = effects.get(l.recordIndex) ?? [];
       list.push(l.effect);
@@ -84,7 +86,13 @@ export function predictRestore(stream: Stream, target: TargetName, opts: Predict
       }
       case 'GLOBAL_QUOTA_DATA': {
         const ig = has('ignore-quotas') as Extract<RestoreEffect, { kind: 'ignore-quotas' }> | undefined;
-        out.push(ig ? ({ ...r, domQuotas: r.domQuotas.filter((q) => !ig.names.includes(q.name)), globQuotas: r.globQuotas.filter((q) => !ig.names.includes(q.name)) } satisfies GlobalQuotaData) : r);
+        let g: GlobalQuotaData = ig ? { ...r, domQuotas: r.domQuotas.filter((q) => !ig.names.includes(q.name)), globQuotas: r.globQuotas.filter((q) => !ig.names.includes(q.name)) } : r;
+        if (has('global-quotas-as-defaults')) {
+          const merged = new Map(g.domQuotas.map((q) => [q.name, q.value] as [string, number]));
+          for (const q of g.globQuotas) merged.set(q.name, q.value);
+          g = { ...g, domQuotas: [...merged].map(([name, value]) => ({ name, value })), globQuotas: [] };
+        }
+        out.push(g);
         return;
       }
       case 'DOMAIN_DATA': {
@@ -94,6 +102,9 @@ export function predictRestore(stream: Stream, target: TargetName, opts: Predict
         out.push(d);
         return;
       }
+      case 'CONNECTION_DATA':
+        out.push(has('clear-target') && 'tdomid' in r.connSpec ? { ...r, connSpec: { ...r.connSpec, tdomid: 0x7ff4 } } : r);
+        return;
       default:
         out.push(r);
     }
@@ -104,18 +115,24 @@ export function predictRestore(stream: Stream, target: TargetName, opts: Predict
   const gone = new Set(releases.map((r) => r.domid));
   const dropEntries = new Set(releases.filter((r) => r.dropsPermEntries).map((r) => r.domid));
   const closed = new Set(releases.filter((r) => r.closesConnection).map((r) => r.domid));
+  const staleTree = new Set(stale.map((x) => x.domid));
+  const staleSpecial = new Set(stale.filter((x) => x.specialNodes).map((x) => x.domid));
+  const restoredPerms = (n: NodeData, marked: Set<number>): NodeData => {
+    let perms = dropEntries.size ? n.perms.filter((p, k) => k === 0 || !dropEntries.has(p.domid)) : n.perms;
+    if (marked.size) perms = perms.map((p, k) => (k > 0 && marked.has(p.domid) ? { ...p, flags: p.flags | 1 } : p));
+    return perms === n.perms ? n : { ...n, perms };
+  };
   const nodes: NodeData[] = [];
   const emit = (path: string): void => {
     const t = tree.get(path);
     if (!t) return;
     const owner = t.node.perms[0]?.domid;
     if (path !== '/' && owner !== undefined && gone.has(owner)) return;
-    const perms = dropEntries.size ? t.node.perms.filter((p, k) => k === 0 || !dropEntries.has(p.domid)) : t.node.perms;
-    nodes.push(perms === t.node.perms ? t.node : { ...t.node, perms });
+    nodes.push(restoredPerms(t.node, staleTree));
     for (const name of t.children) emit(path === '/' ? `/${name}` : `${path}/${name}`);
   };
   emit('/');
-  nodes.push(...specials.values());
+  for (const n of specials.values()) nodes.push(restoredPerms(n, staleSpecial));
 
   const closedConns = new Set<number>();
   const records: XsRecord[] = [];
@@ -126,7 +143,7 @@ export function predictRestore(stream: Stream, target: TargetName, opts: Predict
       return;
     }
     if ((r.type === 'WATCH_DATA' || r.type === 'WATCH_DATA_EXTENDED' || r.type === 'TRANSACTION_DATA') && closedConns.has(r.connId)) return;
-    if (r.type === 'DOMAIN_DATA' && closed.has(r.domainId)) return;
+    if (r.type === 'DOMAIN_DATA' && gone.has(r.domainId)) return;
     records.push(r);
   });
   if (nodesAt < 0 || nodesAt >= out.length) records.splice(records.length - (records.at(-1)?.type === 'END' ? 1 : 0), 0, ...(nodesAt < 0 ? [] : nodes));

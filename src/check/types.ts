@@ -31,7 +31,8 @@ export interface Finding extends Place {
  * written into the committed tree; a domain is released at the end of the restore (its nodes
  * and their subtrees deleted, with `dropsPermEntries` also its entries in other nodes'
  * permission lists, and its ring connection closed); a watch is restored as something else;
- * quota names or features are ignored.
+ * quota names or features are ignored; a ring connection's SET_TARGET target is dropped; the
+ * permission entries naming a domain are marked stale.
  */
 export type RestoreEffect =
   | { kind: 'skip-record' }
@@ -39,7 +40,10 @@ export type RestoreEffect =
   | { kind: 'release-domain'; domid: number; dropsPermEntries: boolean; closesConnection: boolean }
   | { kind: 'misread-watch'; wpath: string; token: string; depth: number | null }
   | { kind: 'ignore-quotas'; names: string[] }
-  | { kind: 'ignore-features' };
+  | { kind: 'ignore-features' }
+  | { kind: 'clear-target' }
+  | { kind: 'global-quotas-as-defaults' }
+  | { kind: 'mark-stale'; domid: number; specialNodes: boolean };
 
 /** What a reader profile would lose or refuse, per connection / domain. */
 export interface TargetLoss extends Place {
