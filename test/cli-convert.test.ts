@@ -239,6 +239,20 @@ describe('xsmig convert', () => {
     }
   });
 
+  it('--host-ids: a ring whose unique-id is not the host\'s is a loss of the target, refused without --force (issue 14, item 2)', () => {
+    const d = scratch();
+    const out = join(d, 'o.bin');
+    const same = join(d, 'same.txt');
+    const other = join(d, 'other.txt');
+    writeFileSync(same, '0 0x0102030405060000\n1 0x0102030405060001\n2 0x0102030405060002\n');
+    writeFileSync(other, '0 0x0102030405060000\n1 0x1234\n2 0x0102030405060002\n');
+    expect(runCli(['convert', cap('head-v2-basic'), '--target', 'xen-4.22', '--host-ids', same, '-o', out]).status).toBe(0);
+    const r = runCli(['convert', cap('head-v2-basic'), '--target', 'xen-4.22', '--host-ids', other, '-o', join(d, 'x.bin')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/LOSES +record #3 \(CONNECTION_DATA\): domain 1: is released when the restore ends \(its unique-id 0x0102030405060001 is not the host's/);
+    expect(existsSync(join(d, 'x.bin'))).toBe(false);
+  });
+
   it('usage: -o is required, --assume-depth needs --repair', () => {
     expect(runCli(['convert', cap('417-basic')]).status).toBe(64);
     const r = runCli(['convert', cap('417-basic'), '--assume-depth', '3', '-o', join(scratch(), 'o')]);

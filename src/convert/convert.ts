@@ -63,6 +63,8 @@ export interface ConvertOptions {
   repair?: boolean;
   /** Depth to assume for watches whose producer lost it (with repair). */
   assumeDepth?: number | 'unlimited';
+  /** The host's unique-id of each domain (CheckOptions.hostIds), for a target that compares them. */
+  hostIds?: ReadonlyMap<number, bigint>;
   /** The checker for target losses (default: the project's). */
   check?: CheckFn;
 }
@@ -518,7 +520,7 @@ export function planConversion(input: Stream, opts: ConvertOptions = {}): Conver
   });
   const stream: Stream = { header: planner.header, records };
   if (input.trailing && planner.trailing(input.trailing.length, () => Buffer.from(input.trailing!).toString('hex'))) stream.trailing = input.trailing;
-  const targetLosses = opts.target ? (opts.check ?? checkStream)(stream, { target: opts.target }).losses ?? [] : [];
+  const targetLosses = opts.target ? (opts.check ?? checkStream)(stream, opts.hostIds ? { target: opts.target, hostIds: opts.hostIds } : { target: opts.target }).losses ?? [] : [];
   return { stream, ...planner.finish(targetLosses) };
 }
 

@@ -114,7 +114,7 @@ export function convertPass(source: ChunkSource, opts: ConvertOptions, o: Conver
         return;
       }
       if (sink) writer = new StreamWriter(planner.header, sink, { transient: true });
-      if (o.checkOutput) outChecker = new StreamChecker(planner.header, opts.target ? { target: opts.target } : {});
+      if (o.checkOutput) outChecker = new StreamChecker(planner.header, { ...(opts.target ? { target: opts.target } : {}), ...(opts.hostIds ? { hostIds: opts.hostIds } : {}) });
     },
     onRecord(r, loc) {
       records++;
@@ -335,7 +335,7 @@ const VERIFY_CHUNK = 1 << 18;
  * (StreamReader), visiting it and comparing it with the input bytes (a model-to-bytes comparer) took about
  * 800 ms; this, about 410 ms.
  */
-export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?: TargetName): VerifyInPlaceResult {
+export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?: TargetName, hostIds?: ReadonlyMap<number, bigint>): VerifyInPlaceResult {
   const res: VerifyInPlaceResult = { records: 0, bytes: 0, reencodes: true };
   const hb = Buffer.alloc(16);
   let inHeader: StreamHeader;
@@ -357,7 +357,7 @@ export function verifyInPlace(written: ChunkReader, input: RandomAccess, target?
   let endAt = -1;
   const keys = new PairedKeyCounter();
   // (The written file is the input's size: the checker makes room for its paths at once.)
-  const reader: CheckReader = new CheckReader(target ? { target, inputSize: input.size } : { inputSize: input.size }, VERIFY_CHUNK, {
+  const reader: CheckReader = new CheckReader({ ...(target ? { target } : {}), ...(hostIds ? { hostIds } : {}), inputSize: input.size }, VERIFY_CHUNK, {
     locations: false,
     tap(buf, view, p, wireLen, offset, index, typeCode, record) {
       res.records++;
@@ -499,7 +499,7 @@ class ComparingSink {
  * Decodes the written output (`written`), checks it, encodes it again, and compares it record by
  * record with the input read again (`input`, pulled in step).
  */
-export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName, o: { reencode?: boolean; dropped?: readonly number[] } = {}): VerifyPassResult {
+export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: TargetName, o: { reencode?: boolean; dropped?: readonly number[]; hostIds?: ReadonlyMap<number, bigint> } = {}): VerifyPassResult {
   // The input, decoded as far as the comparison needs.
   let inHeader: StreamHeader | undefined;
   const queue: XsRecord[] = [];
@@ -565,7 +565,7 @@ export function verifyPass(written: ChunkSource, input: ChunkPuller, target?: Ta
   const reader = new StreamReader({
     onHeader(h) {
       res.header = h;
-      checker = new StreamChecker(h, target ? { target } : {});
+      checker = new StreamChecker(h, { ...(target ? { target } : {}), ...(o.hostIds ? { hostIds: o.hostIds } : {}) });
       while (!inHeader && pull());
       lock = new LockstepDiff(inHeader!, h);
       if (reencode) reencoder = new StreamWriter(h, compare.sink, { transient: true });

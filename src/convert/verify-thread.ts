@@ -45,6 +45,8 @@ export interface VerifyThreadInput {
 export interface VerifyThreadBegin {
   path: string;
   target?: TargetName;
+  /** The host's unique-ids (a Map survives the message). */
+  hostIds?: ReadonlyMap<number, bigint>;
   /** The written file will be about this size (the checker sizes its path set from it). */
   sizeHint: number;
 }
@@ -131,9 +133,10 @@ export class VerifyThread {
   }
 
   /** The worker follows `path`, which is about to be written. */
-  begin(path: string, target: TargetName | undefined, sizeHint: number): void {
+  begin(path: string, target: TargetName | undefined, sizeHint: number, hostIds?: ReadonlyMap<number, bigint>): void {
     const b: VerifyThreadBegin = { path, sizeHint };
     if (target) b.target = target;
+    if (hostIds) b.hostIds = hostIds;
     this.port.postMessage(b);
     Atomics.store(this.counters, BEGIN, 1n);
     Atomics.notify(this.counters, BEGIN);

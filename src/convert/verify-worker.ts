@@ -38,7 +38,7 @@ function run(): void {
   const fd = openSync(begin.path, 'r');
   try {
     // (Findings name records, not offsets, as the serial verify's check does.)
-    const reader = new CheckReader(begin.target ? { target: begin.target, inputSize: begin.sizeHint } : { inputSize: begin.sizeHint }, 1 << 18, { locations: false });
+    const reader = new CheckReader({ ...(begin.target ? { target: begin.target } : {}), ...(begin.hostIds ? { hostIds: begin.hostIds } : {}), inputSize: begin.sizeHint }, 1 << 18, { locations: false });
     let pos = 0;
     try {
       for (;;) {

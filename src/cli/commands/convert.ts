@@ -18,6 +18,7 @@ import type { Stream } from '../../model/types.js';
 import { DecodeError, EncodeError } from '../../wire/errors.js';
 import { palette, useColor, type Palette } from '../color.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { HOST_IDS_OPTION, readHostIds } from '../host-ids.js';
 import { inputSize, readInputChunks, readWholeInput, resolveInput } from '../input.js';
 import { Progress } from '../stream-input.js';
 import {
@@ -37,6 +38,7 @@ interface Args {
   'to-version'?: number;
   'byte-order'?: 'little' | 'big';
   target?: TargetName;
+  'host-ids'?: string;
   repair?: boolean;
   'assume-depth'?: string;
   force?: boolean;
@@ -226,6 +228,7 @@ export const convertCommand: CommandModule<object, Args> = {
       .option('to-version', { type: 'number', choices: [1, 2], describe: 'stream version to write (default: the target\'s, else the input\'s)' })
       .option('byte-order', { type: 'string', choices: ['little', 'big'] as const, describe: 'record byte order to write (default: the target\'s, else the input\'s)' })
       .option('target', { type: 'string', choices: TARGET_NAMES, describe: 'reader the output is for: its losses are reported, its refusals refuse' })
+      .option('host-ids', HOST_IDS_OPTION)
       .option('repair', { type: 'boolean', describe: 'rewrite known producer defects and non-canonical framing' })
       .option('assume-depth', { type: 'string', describe: 'with --repair: depth (0..65535 or unlimited) for watches whose producer lost it' })
       .option('force', { type: 'boolean', describe: 'accept lossy changes' })
@@ -261,6 +264,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   if (argv['to-version'] !== undefined) opts.toVersion = argv['to-version'];
   if (argv['byte-order'] !== undefined) opts.byteOrder = argv['byte-order'];
   if (argv.target !== undefined) opts.target = argv.target;
+  const hostIds = readHostIds(argv['host-ids']);
+  if (hostIds) opts.hostIds = hostIds;
   const depth = parseAssumeDepth(argv['assume-depth']);
   if (depth !== undefined) opts.assumeDepth = depth;
 
@@ -466,7 +471,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
       return new VerifyFailure(EXIT.SOFTWARE, 'the written file does not encode back to the same bytes');
     }
     const d = diffStreams(stream, decoded.stream);
-    const check = checkStream(decoded.stream, opts.target ? { target: opts.target, locations: decoded.locations } : { locations: decoded.locations });
+    const check = checkStream(decoded.stream, { ...(opts.target ? { target: opts.target } : {}), ...(opts.hostIds ? { hostIds: opts.hostIds } : {}), locations: decoded.locations });
     return judge(plan, d, check, streamLine(decoded.stream, written.length));
   };
 
@@ -614,7 +619,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           const early = takeVerifyThread();
           if (size !== undefined && size >= verifyThreadMin()) thread = early ?? VerifyThread.spawn();
           else early?.abandon();
-          thread?.begin(tmp, opts.target, size!);
+          thread?.begin(tmp, opts.target, size!, opts.hostIds);
           const t = thread;
           try {
             p = transcodePass(reusedSource, opts, t ? (c) => { write(c); t.wrote(c); } : write, known ? { compare: t !== undefined, known } : { compare: t !== undefined });
@@ -644,12 +649,12 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
           } else if (p!.planner.keepsPlaces()) {
             const inFile = randomAccess(path);
             try {
-              v = verifyInPlace(readerOf(tmp), inFile, opts.target);
+              v = verifyInPlace(readerOf(tmp), inFile, opts.target, opts.hostIds);
             } finally {
               inFile.close();
             }
           } else {
-            v = verifyPass((on) => readInputChunks({ path: tmp, label: tmp }, on, CHUNK), pullFile(path), opts.target, { reencode: false, dropped: p!.dropped });
+            v = verifyPass((on) => readInputChunks({ path: tmp, label: tmp }, on, CHUNK), pullFile(path), opts.target, { reencode: false, dropped: p!.dropped, ...(opts.hostIds ? { hostIds: opts.hostIds } : {}) });
           }
           const noCheck: CheckReport = { findings: [], ok: true };
           const planned = p!.planner.finish(v.check?.losses ?? []);
