@@ -138,6 +138,7 @@ if (missing) {
       expect(forced.alive, forced.out).toBe(true);
       expect(forced.exe).toBe(D417);
       expect(forced.log).toMatch(/converted for xen-4\.17: /);
+      expect(forced.log).toContain('the depth of 3 depth watch(es) that the writer dropped is gone whatever anyone does');
       expect(forced.after).toBe(forced.before);
       expect(forced.sameTree).toBe(true);
       expect(forced.events).toEqual([...ASKED, ...WIDENED]);

@@ -97,6 +97,7 @@ describe('rollback prepare: the launcher', () => {
     // The state as written is kept beside it.
     expect(Buffer.compare(readFileSync(join(rundir, 'state_dump.xsmig-orig')), readFileSync(DEPTH_A))).toBe(0);
     expect(r.log).toMatch(/converted for xen-4\.17: 13 change\(s\): 7 lossless, 6 lossy; 4 item\(s\) xen-4\.17 loses/);
+    expect(r.log).toContain('the depth of 3 depth watch(es) that the writer dropped is gone');
     expect(r.log).toContain(`exec ${d} -N -U`);
     expect(r.stderr).toBe(r.log); // the same lines on stderr
   });

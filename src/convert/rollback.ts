@@ -254,6 +254,9 @@ case $rc in
 0)
 	if mv -f "$NEW" "$STATE"; then
 		log "converted for $TARGET: $(summary); details in $REPORT"
+		n=$(grep -c '^  LOSSY .*depth unknown (its producer did not write it)' "$REPORT" 2>/dev/null)
+		[ "\${n:-0}" -gt 0 ] 2>/dev/null &&
+			log "the depth of $n depth watch(es) that the writer dropped is gone whatever anyone does: they come back with unlimited depth"
 		log "exec $DAEMON $*"
 		exec "$DAEMON" "$@"
 	fi
