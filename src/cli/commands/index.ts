@@ -7,8 +7,9 @@ import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
 import { diffCommand } from './diff.js';
 import { genCommand } from './gen.js';
+import { rollbackCommand } from './rollback.js';
 
 import type { CommandModule } from 'yargs';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, convertCommand, diffCommand, decodeCommand, encodeCommand, genCommand];
+export const commands: CommandModule<any, any>[] = [infoCommand, dumpCommand, treeCommand, checkCommand, convertCommand, diffCommand, decodeCommand, encodeCommand, genCommand, rollbackCommand];
