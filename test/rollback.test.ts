@@ -119,6 +119,26 @@ describe('rollback prepare: the launcher', () => {
     expect(r.log).toContain(`exec fallback ${f} -N -U`);
   });
 
+  it('--host-ids: the launcher hands the host\'s ids to the conversion; a guest the host does not know refuses (the fallback runs)', () => {
+    const d = daemon('h422');
+    const f = daemon('h422fb');
+    const same = join(dir, 'ids-same.txt');
+    const other = join(dir, 'ids-other.txt');
+    writeFileSync(same, '0 0x0102030405060000\n1 0x0102030405060001\n2 0x0102030405060002\n');
+    writeFileSync(other, '0 0x0102030405060000\n2 0x0102030405060002\n');
+    const basic = `${CAPTURES}head-v2-basic.bin`;
+    const ok = prepare('lu-ids-same', ['--target', 'xen-4.22', '--daemon', d, '--fallback', f, '--fallback-target', 'xen-4.22', '--host-ids', same]);
+    expect(readFileSync(ok, 'utf8')).toContain(`HOST_IDS='${same}'`);
+    expect(run(ok, basic, join(dir, 'run-ids-same')).log).toContain(`exec ${d} -N -U`);
+    const no = prepare('lu-ids-other', ['--target', 'xen-4.22', '--daemon', d, '--fallback', f, '--fallback-target', 'xen-4.22', '--host-ids', other]);
+    const r = run(no, basic, join(dir, 'run-ids-other'));
+    expect(r.log).toMatch(/refused for xen-4\.22: 1 lossy item/);
+    expect(r.log).toContain(`exec fallback ${f} -N -U`);
+    const bad = join(dir, 'ids-bad.txt');
+    writeFileSync(bad, 'x y\n');
+    expect(runCli(['rollback', 'prepare', '--target', 'xen-4.22', '--daemon', d, '--fallback', f, '--fallback-target', 'xen-4.22', '--host-ids', bad, '-o', join(dir, 'never')]).status).toBe(64);
+  });
+
   it('a state xsmig cannot read: the fallback gets it as written', () => {
     const d = daemon('c417');
     const f = daemon('c422');

@@ -7,7 +7,7 @@
 // what it did.
 
 import type { TargetLoss, TargetName } from '../check/types.js';
-import { checkStream, PROFILES } from '../check/index.js';
+import { PROFILES } from '../check/index.js';
 import type { Stream } from '../model/types.js';
 import { planConversion, type Change, type ConvertPlan } from './convert.js';
 
@@ -61,7 +61,7 @@ type Placed = { connId?: number | undefined; domid?: number | undefined };
  * grouped per guest and socket connection. `needsForce`: a `prepare` without --force refuses.
  */
 export function planRollback(stream: Stream, target: TargetName, hostIds?: ReadonlyMap<number, bigint>): RollbackPlan {
-  const plan = planConversion(stream, hostIds ? { target, check: (s, o) => checkStream(s, { ...o, hostIds }) } : { target });
+  const plan = planConversion(stream, hostIds ? { target, hostIds } : { target });
   const rings = ringDomains(stream);
   const groups = new Map<string, RollbackGroup>();
   const add = (p: Placed, item: RollbackItem): void => {
@@ -137,6 +137,8 @@ export interface LauncherOptions {
   fallbackTarget: TargetName;
   /** Log file; default `$XENSTORED_RUNDIR/xsmig-rollback.log`. */
   log?: string;
+  /** The host's unique-ids file (absolute), handed to the target's conversion. */
+  hostIds?: string;
 }
 
 /** A POSIX sh single-quoted word. */
@@ -168,6 +170,7 @@ FORCE=${o.force ? "'--force'" : "''"}
 DAEMON=${q(o.daemon)}
 FALLBACK=${q(o.fallback)}
 FALLBACK_TARGET=${q(o.fallbackTarget)}
+HOST_IDS=${o.hostIds ? q(o.hostIds) : "''"}
 RUNDIR=\${XENSTORED_RUNDIR:-/var/run/xenstored}
 STATE=$RUNDIR/state_dump
 ORIG=$STATE.xsmig-orig
@@ -248,7 +251,7 @@ if [ ! -x "$NODE" ] || [ ! -f "$XSMIG" ]; then
 	run_fallback "$@"
 fi
 printf '== %s: convert --target %s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ 2>/dev/null)" "$TARGET" "$FORCE" >>"$REPORT" 2>/dev/null
-xsmig convert --target "$TARGET" $FORCE "$ORIG" -o "$NEW" >/dev/null 2>>"$REPORT"
+xsmig convert --target "$TARGET" $FORCE \${HOST_IDS:+--host-ids "$HOST_IDS"} "$ORIG" -o "$NEW" >/dev/null 2>>"$REPORT"
 rc=$?
 case $rc in
 0)

@@ -30,6 +30,7 @@ interface PrepareArgs {
   force?: boolean;
   output: string;
   log?: string;
+  'host-ids'?: string;
 }
 
 const planCommand: CommandModule<object, PlanArgs> = {
@@ -85,6 +86,7 @@ const prepareCommand: CommandModule<object, PrepareArgs> = {
       .option('force', { type: 'boolean', describe: 'accept the losses `rollback plan` lists (else a lossy state goes to FALLBACK)' })
       .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the launcher to write (mode 0755)' })
       .option('log', { type: 'string', describe: 'log file (default: xsmig-rollback.log beside state_dump)' })
+      .option('host-ids', { ...HOST_IDS_OPTION, describe: `${HOST_IDS_OPTION.describe}; the launcher hands it to the conversion` })
       .example('$0 rollback prepare --target xen-4.17 --daemon /usr/lib/xen-4.17/bin/xenstored --fallback /usr/sbin/xenstored --fallback-target xen-4.22 --force -o /root/lu-417', '') as Argv<PrepareArgs>,
   handler: async (argv) => {
     await runCommand(undefined, () => {
@@ -98,6 +100,8 @@ const prepareCommand: CommandModule<object, PrepareArgs> = {
         fallback: executable(argv.fallback, '--fallback'),
         fallbackTarget: argv['fallback-target'],
         ...(argv.log !== undefined ? { log: argv.log } : {}),
+        // (Read once here, so that a bad file is a usage error now, not a fallback later.)
+        ...(argv['host-ids'] !== undefined && readHostIds(argv['host-ids']) ? { hostIds: resolve(argv['host-ids']) } : {}),
       });
       writeFileAtomic(argv.output, (write) => write(Buffer.from(script)), (tmp) => chmodSync(tmp, 0o755));
       process.stderr.write(`xsmig rollback: wrote ${argv.output}: converts for ${argv.target}${argv.force ? ' (--force)' : ''}, then execs ${argv.daemon}; else ${argv.fallback}\n`);
