@@ -141,7 +141,7 @@ export const checkCommand: CommandModule<object, Args> = {
       }
       out.flush();
       return pass ? EXIT.OK : EXIT.FINDING;
-    });
+    }, Boolean(argv.json));
   },
 };
 

@@ -3,7 +3,8 @@
 // A failure names its stage and leaves nothing behind; a refusal (lossy without --force)
 // exits 1 and creates nothing.
 
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -28,8 +29,9 @@ import type { StreamHeader } from '../../model/types.js';
 import { VerifyThread } from '../../convert/verify-thread.js';
 import { randomAccess } from '../../convert/file-access.js';
 import { takeVerifyThread, verifyThreadMin } from '../verify-prestart.js';
-import { writeAllSync, writeFileAtomic } from '../output.js';
+import { CutShort, writeAllSync, writeFileAtomic } from '../output.js';
 import { runCommand } from '../run.js';
+import { removeIfKilled } from '../temp-guard.js';
 
 interface Args {
   file?: string;
@@ -262,6 +264,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   if (argv['byte-order'] !== undefined) opts.byteOrder = argv['byte-order'];
   if (argv.target !== undefined) opts.target = argv.target;
   const depth = parseAssumeDepth(argv['assume-depth']);
+  if (depth !== undefined && !opts.repair) throw new CliError(EXIT.USAGE, '--assume-depth is used only when repairing: add --repair');
   if (depth !== undefined) opts.assumeDepth = depth;
 
   const stages: StageResult[] = [];
@@ -272,7 +275,9 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   };
   const stage = (s: StageResult): void => {
     stages.push(s);
-    say(`${s.stage.padEnd(7)} ${s.ok ? c.green('ok') : s.refused ? c.red('REFUSED') : c.red('FAILED')}  ${s.detail}`);
+    // (The check stage succeeds when it finds errors: the plan decides what they mean.)
+    const found = s.stage === 'check' && s.ok && /^input: [1-9]/.test(s.detail);
+    say(`${s.stage.padEnd(7)} ${found ? c.yellow('found') : s.ok ? c.green('ok') : s.refused ? c.red('REFUSED') : c.red('FAILED')}  ${s.detail}`);
   };
   const finish = (result: string, code: number, failure?: StageFailed): number => {
     report.result = result;
@@ -372,7 +377,11 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     const temps: string[] = [];
     const temp = (): string | undefined => {
       try {
-        const d = mkdtempSync(join(tmpdir(), 'xsmig-convert-'));
+        // (Named here rather than by mkdtemp: the watcher that removes it if we are killed
+        // starts before it exists.)
+        const d = join(tmpdir(), `xsmig-convert-${randomBytes(6).toString('hex')}`);
+        removeIfKilled(d);
+        mkdirSync(d, { mode: 0o700 });
         temps.push(d);
         return d;
       } catch {
@@ -474,7 +483,12 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     stage({ stage: 'write', ok: true, detail: `${encoded.length} bytes in memory (output is stdout)` });
     const f = verify(encoded);
     if (f) return fail('verify', f.code, f.message);
-    writeAllSync(1, encoded);
+    try {
+      writeAllSync(1, encoded, 'throw');
+    } catch (e) {
+      if (e instanceof CutShort) return fail('rename', EXIT.CANT_CREATE, cutShortMessage(e.written, encoded.length));
+      throw e;
+    }
     stage({ stage: 'rename', ok: true, detail: 'written to stdout' });
     return finish('written', EXIT.OK);
   }
@@ -488,6 +502,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
         const f = verify(readFileSync(tmp));
         if (f) throw f;
       },
+      true,
     );
   } catch (e) {
     if (e instanceof VerifyFailure) return fail('verify', e.code, e.message);
@@ -674,6 +689,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
             judge(plan, v.diff!, v.check!, headerLine(v.header!, v.records, v.bytes));
           if (f) throw f;
         },
+        true,
       );
     } catch (e) {
       if (e instanceof ReadFailed) return fail('read', e.code, e.message);
@@ -700,7 +716,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
       throw e;
     }
     if (spooled) {
-      copyToStdout(dest!);
+      const cut = copyToStdout(dest!);
+      if (cut) return fail('rename', EXIT.CANT_CREATE, cut);
       stage({ stage: 'rename', ok: true, detail: 'written to stdout' });
       return finish('written', EXIT.OK);
     }
@@ -722,16 +739,29 @@ function regularOrMissing(path: string): boolean {
  * Writes the file at `path` (alone in its temporary directory) to standard output, in blocks;
  * file and directory are removed first (it stays readable through the open descriptor).
  */
-function copyToStdout(path: string): void {
+function copyToStdout(path: string): string | undefined {
   const fd = openSync(path, 'r');
-  // (Gone before the first write: a reader that stops early ends the process there, and
-  // nothing is left behind.)
+  const size = statSync(path).size;
+  // (Gone before the first write: nothing is left behind however the copy ends.)
   unlinkSync(path);
   rmdirSync(dirname(path));
+  let written = 0;
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) writeAllSync(1, buf.subarray(0, n));
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      writeAllSync(1, buf.subarray(0, n), 'throw');
+      written += n;
+    }
+  } catch (e) {
+    if (e instanceof CutShort) return cutShortMessage(written + e.written, size);
+    throw e;
   } finally {
     closeSync(fd);
   }
+  return undefined;
+}
+
+/** A copy to standard output whose reader went away: the stream it got is not whole. */
+function cutShortMessage(written: number, total: number): string {
+  return `standard output was closed after ${written} of ${total} bytes: the copy there is cut short`;
 }

@@ -6,7 +6,7 @@ import { DecodeError } from '../../wire/errors.js';
 import { BinaryWriter } from '../../wire/writer.js';
 import { palette, useColor } from '../color.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
+import { checkU32Option, makeFilter, parseTypeList, type FilterArgs } from '../filters.js';
 import { readWholeInput, resolveInput, type InputSpec } from '../input.js';
 import { BlockWriter, writeOutput } from '../output.js';
 import { parsePlainArgs } from '../plain-args.js';
@@ -84,6 +84,14 @@ export function plainDumpArgs(args: readonly string[]): Args | undefined {
   return { ...a, 'max-bytes': a['max-bytes'] === undefined ? 128 : Number(a['max-bytes']) } as Args;
 }
 
+/** --max-bytes, --conn, --domid: whole numbers (yargs takes "abc" as NaN and -5 as -5). */
+function checkDumpNumbers(argv: Args): void {
+  const m = argv['max-bytes'];
+  if (!Number.isInteger(m) || m < 0) throw new CliError(EXIT.USAGE, `--max-bytes takes a whole number, 0 or more (0: show all), not "${String(m)}"`);
+  checkU32Option('conn', argv.conn);
+  checkU32Option('domid', argv.domid);
+}
+
 /** A decoded record's bytes, by encoding it again (exact: see the codec's round-trip tests). */
 function encodedRecord(r: XsRecord, loc: RecordLocation, order: StreamHeader['byteOrder']): Uint8Array {
   const w = new BinaryWriter(order, undefined, Math.max(64, loc.wireLen));
@@ -115,6 +123,8 @@ export const dumpCommand: CommandModule<object, Args> = {
       .example('$0 dump --json state_dump | jq -c "select(.type==\\"WATCH_DATA\\")"', 'NDJSON for jq') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
+    await runCommand(undefined, () => checkDumpNumbers(argv));
+    if (process.exitCode) return;
     if (argv.html) {
       await runCommand(input.label, () => dumpHtml(input, argv));
       return;
@@ -194,6 +204,6 @@ export const dumpCommand: CommandModule<object, Args> = {
       } finally {
         out.flush();
       }
-    });
+    }, argv.json ? 'ndjson' : false);
   },
 };

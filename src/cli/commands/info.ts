@@ -5,7 +5,8 @@ import type { StreamHandlers } from '../../model/stream-reader.js';
 import type { Quota, RecordLocation, RingSpec, SocketSpec, StreamHeader, XsRecord } from '../../model/types.js';
 import { DOMID, featureNames, RecordType, type RecordTypeName } from '../../wire/constants.js';
 import { palette, useColor, type Palette } from '../color.js';
-import { resolveInput } from '../input.js';
+import { inputSize, resolveInput } from '../input.js';
+import { CheckReader } from '../../check/check-reader.js';
 import { BlockWriter } from '../output.js';
 import { domidText, headerLine } from '../render/names.js';
 import { parsePlainArgs } from '../plain-args.js';
@@ -163,6 +164,8 @@ export interface StreamSummary {
   };
   anomalies: Anomaly[];
   trailingBytes: number;
+  /** What `xsmig check` (no target) finds: counts and the first errors (set by summarise). */
+  check?: { errors: number; warnings: number; firstErrors: { rule: string; message: string }[] };
 }
 
 const NODE_CODE = RecordType.NODE_DATA;
@@ -370,9 +373,26 @@ export function summarise(input: Parameters<typeof streamInput>[0], tableRows?: 
   const { summary, handlers } = summaryCollector({ tableRows });
   // (The collector keeps nothing of a location or a record's bytes past its call: noteAnomalies
   // copies the location's figures, and records are read for numbers and short strings.)
-  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true, chunksReused: true });
+  // Every chunk goes to the checker too: info says what check finds (an anomaly-free stream
+  // can still hold an error that stops the daemon restoring it).
+  const checker = new CheckReader({ inputSize: inputSize(input) ?? 1 << 20 });
+  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true, chunksReused: true, tap: (chunk) => checker.push(chunk) });
+  summary.check = checkSummaryOf(checker.finish().report.findings);
   return summary;
 }
+
+/** StreamSummary.check from check's findings. */
+export function checkSummaryOf(findings: readonly { rule: string; severity: string; message: string }[]): NonNullable<StreamSummary['check']> {
+  const errors = findings.filter((f) => f.severity === 'error');
+  return {
+    errors: errors.length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    firstErrors: errors.slice(0, INFO_CHECK_ERRORS).map((f) => ({ rule: f.rule, message: f.message })),
+  };
+}
+
+/** How many of check's errors info lists (the count is of all of them). */
+export const INFO_CHECK_ERRORS = 5;
 
 function quotaText(q: Quota[]): string {
   return q.length ? q.map((x) => `${x.name} ${x.value === 0 ? 'unlimited' : x.value}`).join(', ') : 'none';
@@ -460,6 +480,17 @@ export function writeSummary(s: StreamSummary, label: string, c: Palette, emit: 
     out.push(`  ${c.yellow(a.kind)}: ${where}${a.message}`);
   }
   if (anomalyTotal > s.anomalies.length) out.push(c.dim(`  ... ${anomalyTotal - s.anomalies.length} more anomalies (--all lists every one)`));
+
+  if (s.check) {
+    const k = s.check;
+    out.push('', c.bold('Check'));
+    if (k.errors === 0) out.push(`  check finds no errors${k.warnings ? `, ${k.warnings} warning(s)` : ''} (xsmig check lists everything)`);
+    else {
+      out.push(`  check finds ${c.red(`${k.errors} error(s)`)}, ${k.warnings} warning(s) (xsmig check lists everything):`);
+      for (const f of k.firstErrors) out.push(`  ${c.red('error')} ${f.rule}: ${f.message}`);
+      if (k.errors > k.firstErrors.length) out.push(c.dim(`  ... ${k.errors - k.firstErrors.length} more errors`));
+    }
+  }
 }
 
 export function renderSummary(s: StreamSummary, label: string, c: Palette): string[] {
@@ -494,6 +525,6 @@ export const infoCommand: CommandModule<object, Args> = {
       if (argv.json) out.line(JSON.stringify(s, null, 2));
       else writeSummary(s, input.label, palette(useColor()), (l) => out.line(l));
       out.flush();
-    });
+    }, Boolean(argv.json));
   },
 };
