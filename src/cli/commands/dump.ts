@@ -1,7 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { writeRecord } from '../../model/encode.js';
-import { recordToJson } from '../../model/json.js';
+import { printableText, recordToJson } from '../../model/json.js';
+import { messagesJson } from '../render/messages.js';
 import type { RecordLocation, StreamHeader, XsRecord } from '../../model/types.js';
 import { DecodeError } from '../../wire/errors.js';
 import { BinaryWriter } from '../../wire/writer.js';
@@ -254,7 +255,13 @@ export const dumpCommand: CommandModule<object, Args> = {
       // ones the byte renderer hands back.
       const show = (r: XsRecord, loc: RecordLocation, bytes: Uint8Array): void => {
         if (argv.json) {
-          out.line(JSON.stringify({ index: loc.index, offset: loc.offset, len: loc.len, ...recordToJson(r) }));
+          const j: Record<string, unknown> = { index: loc.index, offset: loc.offset, len: loc.len, ...recordToJson(r) };
+          if (r.type === 'CONNECTION_DATA') {
+            // Beside the JSON form's bytes, every pending wire message with its fields.
+            if (r.inData.length) j.inDataMessages = messagesJson(r.inData, order, 0, printableText);
+            if (r.outData.length) j.outDataMessages = messagesJson(r.outData, order, r.outRespLen, printableText);
+          }
+          out.line(JSON.stringify(j));
           return;
         }
         out.line('');
