@@ -17,6 +17,7 @@ import type { HtmlReportOptions } from '../render/html-report.js';
 import { headerLine } from '../render/names.js';
 import { renderRecord } from '../render/record.js';
 import { runCommand } from '../run.js';
+import { faultJson, faultLines, salvageInput, salvageJson, salvageVerdict } from '../salvage.js';
 import { streamInput } from '../stream-input.js';
 
 interface Args extends FilterArgs {
@@ -30,6 +31,7 @@ interface Args extends FilterArgs {
   record?: string;
   at?: string;
   context?: number;
+  salvage?: boolean;
 }
 
 /** Records `from`..`to` (indexes, inclusive) of a navigation option. */
@@ -140,6 +142,7 @@ function checkDumpNumbers(argv: Args): void {
   }
   if (argv.context !== undefined && argv.record === undefined && argv.at === undefined) throw new CliError(EXIT.USAGE, '--context goes with --record or --at');
   if (argv.record !== undefined && argv.at !== undefined) throw new CliError(EXIT.USAGE, 'give --record or --at, not both');
+  if (argv.salvage && argv.html) throw new CliError(EXIT.USAGE, '--salvage cannot be combined with --html');
   if ((argv.record !== undefined || argv.at !== undefined) && argv.html) throw new CliError(EXIT.USAGE, '--record and --at select records of the text, --hex and --json forms: not with --html');
   const m = argv['max-bytes'];
   if (!Number.isInteger(m) || m < 0) throw new CliError(EXIT.USAGE, `--max-bytes takes a whole number, 0 or more (0: show all), not "${String(m)}"`);
@@ -213,6 +216,7 @@ export const dumpCommand: CommandModule<object, Args> = {
       .option('domid', { type: 'number', describe: "only records of domain ID (its connection, watches, domain data, nodes it owns)" })
       .option('record', { type: 'string', describe: 'only record N, or records N-M (indexes as dump shows them: #N)' })
       .option('at', { type: 'string', describe: 'only the record holding byte OFFSET (decimal or 0x hex, as findings say "at byte 352")' })
+      .option('salvage', { type: 'boolean', describe: 'read a damaged or cut-short stream past its faults: each fault and the bytes skipped are shown (exit 2)' })
       .option('context', { type: 'number', describe: 'with --record or --at: also K records before and after' })
       .example('$0 dump state_dump', 'every record with decoded fields')
       .example("$0 dump --hex --path '/local/domain/1/**' state_dump", 'the nodes of domain 1, with their bytes')
@@ -267,6 +271,41 @@ export const dumpCommand: CommandModule<object, Args> = {
         out.line('');
         for (const l of renderRecord(r, loc, bytes, { order, maxBytes, hex: Boolean(argv.hex), color })) out.line(l);
       };
+      if (argv.salvage) {
+        // Read whole, past its faults; each fault where it is, with the bytes skipped.
+        const sv = salvageInput(input);
+        order = sv.header.byteOrder;
+        try {
+          if (argv.json) out.line(JSON.stringify({ header: sv.header }));
+          else out.line(color.bold(headerLine(sv.header)));
+          let fi = 0;
+          const fault = (f: (typeof sv.faults)[number]): void => {
+            if (argv.json) out.line(JSON.stringify({ fault: faultJson(f) }));
+            else {
+              out.line('');
+              for (const l of faultLines({ ...sv, faults: [f], ended: true })) out.line(color.red(l));
+            }
+          };
+          sv.records.forEach((r, i) => {
+            const loc = sv.locations[i]!;
+            while (fi < sv.faults.length && sv.faults[fi]!.skippedFrom <= loc.offset) fault(sv.faults[fi++]!);
+            total++;
+            if (filter && !filter(r, loc)) return;
+            shown++;
+            show(r, loc, sv.bytes[i]!);
+          });
+          while (fi < sv.faults.length) fault(sv.faults[fi++]!);
+          if (argv.json) out.line(JSON.stringify({ salvage: salvageJson(sv) }));
+          else {
+            if (!sv.ended) out.line(color.red(`\n${faultLines({ ...sv, faults: [] }).at(-1)!}`));
+            if (sv.trailing) out.line(color.yellow(`\n${sv.trailing} bytes after the END record (kept, not decoded)`));
+            out.line(`\n${total} records read${filter ? `, ${shown} shown` : ''}; ${sv.faults.length} fault(s)`);
+          }
+        } finally {
+          out.flush();
+        }
+        return salvageVerdict(input.label, sv);
+      }
       try {
         streamInput(input, {
           onHeader: (h) => {

@@ -11,9 +11,10 @@ import { BlockWriter } from '../output.js';
 import { domidText, headerLine } from '../render/names.js';
 import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
+import { checkSalvaged, faultLines, salvageInput, salvageJson, salvageVerdict } from '../salvage.js';
 import { streamInput } from '../stream-input.js';
 
-interface Args { file?: string; json?: boolean; all?: boolean }
+interface Args { file?: string; json?: boolean; all?: boolean; salvage?: boolean }
 
 /**
  * Rows of the connections and domains tables that `info` shows unless given --all: it is a
@@ -507,6 +508,29 @@ export function plainInfoArgs(args: readonly string[]): Args | undefined {
   return parsePlainArgs(args, { flags: ['--json', '--all'] }) as Args | undefined;
 }
 
+/** `info --salvage`: the summary of what could be read, then the faults and the bytes skipped. */
+function infoSalvaged(input: ReturnType<typeof resolveInput>, argv: Args, out: BlockWriter): number {
+  const sv = salvageInput(input);
+  const { summary, handlers } = summaryCollector({ tableRows: argv.json || argv.all ? undefined : INFO_TABLE_ROWS });
+  handlers.onHeader(sv.header);
+  sv.records.forEach((r, i) => handlers.onRecord(r, sv.locations[i]!, sv.bytes[i]!));
+  if (sv.trailing) handlers.onTrailing(sv.trailing, new Uint8Array());
+  const size = sv.faults.length ? Math.max(...sv.faults.map((f) => f.skippedTo)) : sv.locations.at(-1)!.offset + sv.locations.at(-1)!.wireLen;
+  summary.check = checkSummaryOf(checkSalvaged(sv, size).findings);
+  if (argv.json) out.line(JSON.stringify({ ...summary, salvage: salvageJson(sv) }, null, 2));
+  else {
+    const c = palette(useColor());
+    writeSummary(summary, input.label, c, (l) => out.line(l));
+    out.line('');
+    out.line(c.bold(`Salvage (${sv.faults.length} fault(s))`));
+    const lines = faultLines(sv);
+    if (!lines.length) out.line('  no fault: the stream reads whole');
+    for (const l of lines) out.line(`  ${l}`);
+  }
+  out.flush();
+  return salvageVerdict(input.label, sv);
+}
+
 export const infoCommand: CommandModule<object, Args> = {
   command: 'info [file]',
   describe: 'Summarise a stream: version, record counts, connections, domains, quotas, nodes, anomalies',
@@ -514,6 +538,7 @@ export const infoCommand: CommandModule<object, Args> = {
     y
       .positional('file', { type: 'string', describe: 'stream file, or - for stdin (default when piped)' })
       .option('json', { type: 'boolean', describe: 'the summary as one JSON object (every connection and domain)' })
+      .option('salvage', { type: 'boolean', describe: 'summarise a damaged or cut-short stream past its faults, each fault and the bytes skipped listed (exit 2)' })
       .option('all', { type: 'boolean', describe: `list every connection and domain (default: the first ${INFO_TABLE_ROWS} of each)` })
       .example('$0 info state_dump', 'one-screen summary')
       .example('$0 info --json state_dump | jq .connections', 'the connections table as JSON') as Argv<Args>,
@@ -521,6 +546,7 @@ export const infoCommand: CommandModule<object, Args> = {
     const input = resolveInput(argv.file);
     const out = new BlockWriter(1);
     await runCommand(input.label, () => {
+      if (argv.salvage) return infoSalvaged(input, argv, out);
       const s = summarise(input, argv.json || argv.all ? undefined : INFO_TABLE_ROWS);
       if (argv.json) out.line(JSON.stringify(s, null, 2));
       else writeSummary(s, input.label, palette(useColor()), (l) => out.line(l));
