@@ -95,6 +95,15 @@ describe('--salvage on dump, info and check', () => {
     expect(clean.status).toBe(0);
   });
 
+  it('tree: the nodes read past the fault (the same listing here: the damage is in a connection), faults on stderr; exit 2', () => {
+    const r = runCli(['tree', '-p', '--salvage', '-'], { input: badLen });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe(runCli(['tree', '-p', QUOTA]).stdout);
+    expect(r.stderr).toMatch(/fault at byte 324[\s\S]*skipped bytes 320\.\.359[\s\S]*salvaged: 1 fault\(s\)/);
+    const j = JSON.parse(runCli(['tree', '--json', '--salvage', '-'], { input: inserted }).stdout);
+    expect(j.salvage.faults).toHaveLength(1);
+  });
+
   it('without --salvage the first fault still stops the command (exit 2)', () => {
     expect(runCli(['dump', '-'], { input: badLen }).status).toBe(2);
   });

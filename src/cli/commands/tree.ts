@@ -1,14 +1,15 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { NodeData, Permission } from '../../model/types.js';
+import type { NodeData, Permission, XsRecord } from '../../model/types.js';
 import { printableText, toHex } from '../../model/json.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { xsEscape } from '../render/escape.js';
 import { runCommand } from '../run.js';
+import { faultLines, salvageInput, salvageJson, salvageVerdict, type Salvaged } from '../salvage.js';
 import { streamInput } from '../stream-input.js';
 
-interface Args { file?: string; path?: string; perms?: boolean; all?: boolean; json?: boolean }
+interface Args { file?: string; path?: string; perms?: boolean; all?: boolean; json?: boolean; salvage?: boolean }
 
 /** A permission list as xenstore-ls prints it: `n0,r5` (stale entries included, unmarked). */
 export function permsText(perms: Permission[]): string {
@@ -53,6 +54,7 @@ export const treeCommand: CommandModule<object, Args> = {
       .positional('path', { type: 'string', describe: 'list the subtree under PATH, as `xenstore-ls -f PATH` (PATH itself not listed, as there)' })
       .option('perms', { alias: 'p', type: 'boolean', describe: 'show permissions, as xenstore-ls -p' })
       .option('all', { type: 'boolean', describe: 'also list / and the @ special nodes' })
+      .option('salvage', { type: 'boolean', describe: 'list the nodes of a damaged or cut-short stream past its faults (faults on stderr, exit 2)' })
       .option('json', { type: 'boolean', describe: 'one JSON object: {"version": 1, "root", "nodes": [{path, value or valueHex, perms}]}' })
       .example('$0 tree -p state_dump > saved.ls && diff live.ls saved.ls', 'compare with `xenstore-ls -fp` from the live daemon')
       .example('$0 tree -p state_dump /local/domain/1', 'the subtree of domain 1, as `xenstore-ls -fp /local/domain/1`') as Argv<Args>,
@@ -68,29 +70,35 @@ export const treeCommand: CommandModule<object, Args> = {
       if (argv.json) out.line(`{"version": 1, "root": ${JSON.stringify(root ?? '/')}, "nodes": [`);
       // Stream order is the daemon's own pre-order walk, as xenstore-ls shows it; only
       // committed nodes (conn-id 0) belong to the tree.
+      const onRecord = (r: XsRecord): void => {
+        if (r.type !== 'NODE_DATA' || r.connId !== 0) return;
+        if (root !== undefined) {
+          if (r.path === root) found = true;
+          if (!underRoot(r.path, root)) return;
+          found = true;
+        } else if (!argv.all && (r.path === '/' || !r.path.startsWith('/'))) return;
+        if (argv.json) {
+          out.line(`${first ? '' : ','}${nodeJson(r)}`);
+          first = false;
+        } else out.line(treeLine(r, Boolean(argv.perms)));
+      };
+      let salvaged: Salvaged | undefined;
       try {
-        streamInput(input, {
-          onRecord: (r) => {
-            if (r.type !== 'NODE_DATA' || r.connId !== 0) return;
-            if (root !== undefined) {
-              if (r.path === root) found = true;
-              if (!underRoot(r.path, root)) return;
-              found = true;
-            } else if (!argv.all && (r.path === '/' || !r.path.startsWith('/'))) return;
-            if (argv.json) {
-              out.line(`${first ? '' : ','}${nodeJson(r)}`);
-              first = false;
-            } else out.line(treeLine(r, Boolean(argv.perms)));
-          },
-        });
-        if (argv.json) out.line(']}');
+        if (argv.salvage) {
+          // (The listing stays a listing: the faults go to stderr, or into the JSON object.)
+          salvaged = salvageInput(input);
+          salvaged.records.forEach(onRecord);
+        } else streamInput(input, { onRecord });
+        if (argv.json) out.line(`]${salvaged ? `, "salvage": ${JSON.stringify(salvageJson(salvaged))}` : ''}}`);
       } finally {
         out.flush();
       }
+      if (salvaged && !argv.json) for (const l of faultLines(salvaged)) process.stderr.write(`xsmig: ${input.label}: ${l.trim()}\n`);
       if (!found) {
         // (xenstore-ls: "could not access path")
         throw new CliError(EXIT.FINDING, `${input.label}: no node ${root} in the saved tree`);
       }
+      if (salvaged) return salvageVerdict(input.label, salvaged);
     }, Boolean(argv.json));
   },
 };
