@@ -1,6 +1,6 @@
 // --salvage (issue 17): a damaged or cut-short stream read past its faults, never silently.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +102,30 @@ describe('--salvage on dump, info and check', () => {
     expect(r.stderr).toMatch(/fault at byte 324[\s\S]*skipped bytes 320\.\.359[\s\S]*salvaged: 1 fault\(s\)/);
     const j = JSON.parse(runCli(['tree', '--json', '--salvage', '-'], { input: inserted }).stdout);
     expect(j.salvage.faults).toHaveLength(1);
+  });
+
+  it('convert: refused without --force (the skipped regions are losses); with it a valid stream of what was read, exit 2', () => {
+    const src = file('cut.bin', cut);
+    const out = join(dir, 'rescued.bin');
+    const refused = runCli(['convert', '--salvage', src, '-o', out]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^salvage REFUSED +1 fault\(s\), 520 byte\(s\) skipped, 49 record\(s\) read, END added/m);
+    expect(refused.stderr).toMatch(/LOSSY +bytes 2480\.\.2999 \(520 bytes\) skipped: at byte 2484/);
+    expect(refused.stderr).toMatch(/LOSSY +no END record/);
+    expect(existsSync(out)).toBe(false);
+    const forced = runCli(['convert', '--salvage', '--force', src, '-o', out]);
+    expect(forced.status).toBe(2);
+    expect(forced.stderr).toMatch(/^rename +ok/m);
+    expect(forced.stderr).toMatch(/salvaged: 1 fault\(s\), 520 byte\(s\) skipped, 49 record\(s\) read, no END \(cut short\)/);
+    const rescued = decodeStreamDetailed(readFileSync(out)).stream;
+    expect(js(rescued.records)).toEqual(js([...stream.records.slice(0, 49), { type: 'END' }]));
+    const j = JSON.parse(runCli(['convert', '--salvage', '--force', '--json', src, '-o', join(dir, 'r2.bin')]).stdout);
+    expect(j.result).toBe('written');
+    expect(j.salvage.faults[0]).toMatchObject({ skippedFrom: 2480, skippedTo: 3000 });
+    expect(j.stages[0]).toMatchObject({ stage: 'salvage', ok: true });
+    // An intact input: converted as without --salvage, exit 0.
+    expect(runCli(['convert', '--salvage', QUOTA, '-o', join(dir, 'r3.bin')]).status).toBe(0);
+    expect(readFileSync(join(dir, 'r3.bin')).equals(good)).toBe(true);
   });
 
   it('without --salvage the first fault still stops the command (exit 2)', () => {

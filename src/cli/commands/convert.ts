@@ -4,7 +4,7 @@
 // exits 1 and creates nothing.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -31,6 +31,7 @@ import { randomAccess } from '../../convert/file-access.js';
 import { takeVerifyThread, verifyThreadMin } from '../verify-prestart.js';
 import { CutShort, writeAllSync, writeFileAtomic } from '../output.js';
 import { runCommand } from '../run.js';
+import { salvageInput, salvageJson, salvageVerdict, salvagedStream } from '../salvage.js';
 import { removeIfKilled } from '../temp-guard.js';
 
 interface Args {
@@ -45,9 +46,10 @@ interface Args {
   'dry-run'?: boolean;
   json?: boolean;
   'in-place'?: boolean;
+  salvage?: boolean;
 }
 
-type StageName = 'read' | 'check' | 'plan' | 'write' | 'verify' | 'rename';
+type StageName = 'salvage' | 'read' | 'check' | 'plan' | 'write' | 'verify' | 'rename';
 
 interface StageResult {
   stage: StageName;
@@ -234,16 +236,50 @@ export const convertCommand: CommandModule<object, Args> = {
       .option('dry-run', { type: 'boolean', describe: 'print the plan and stop (exit 1 if it would be refused)' })
       .option('json', { type: 'boolean', describe: 'the report as JSON on stdout (stderr with -o -)' })
       .option('in-place', { type: 'boolean', describe: 'allow OUT to be the input file (default OUT: FILE)' })
+      .option('salvage', { type: 'boolean', describe: 'rescue what can be read of a damaged or cut-short stream into a valid one (END added); the skipped regions are losses (--force); exit 2' })
       .example('$0 convert state_dump --target xen-4.17 -o rollback', 'downgrade for a 4.17 daemon; refused if anything is lost')
       .example('$0 convert state_dump --to-version 1 --force -o rollback', 'accept the listed losses')
       .example('$0 convert state_dump --repair --assume-depth unlimited -o fixed', 'repair Xen 4.22 short-header watches') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
-    await runCommand(input.label, () => runConvert(argv, input));
+    await runCommand(input.label, () => (argv.salvage ? convertSalvaged(argv, input) : runConvert(argv, input)));
   },
 };
 
-function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number {
+/**
+ * `convert --salvage`: the input read past its faults, the records read written (END added) to
+ * a temporary file, which is then converted as any input; the skipped regions are losses, so
+ * without --force the conversion is refused. Exit 2 after a conversion of a damaged input.
+ */
+function convertSalvaged(argv: Args, input: ReturnType<typeof resolveInput>): number {
+  if (argv['in-place']) throw new CliError(EXIT.USAGE, '--salvage writes a new stream: not --in-place (keep the damaged original)');
+  const sv = salvageInput(input);
+  const skipped = sv.faults.reduce((n, f) => n + f.skippedTo - f.skippedFrom, 0);
+  if (sv.faults.length === 0 && sv.ended) return runConvert(argv, input, { stage: { stage: 'salvage', ok: true, detail: 'the input reads whole: nothing to salvage' }, lines: [], json: salvageJson(sv) });
+  const lines = sv.faults.map((f) => `  LOSSY    bytes ${f.skippedFrom}..${f.skippedTo - 1} (${f.skippedTo - f.skippedFrom} bytes) skipped: ${f.error.message}`);
+  if (!sv.ended) lines.push('  LOSSY    no END record (cut short): END added after the last complete record');
+  const stage: StageResult = {
+    stage: 'salvage', ok: Boolean(argv.force), refused: !argv.force,
+    detail: `${sv.faults.length} fault(s), ${skipped} byte(s) skipped, ${sv.records.length} record(s) read${sv.ended ? '' : ', END added'}${argv.force ? ': the skipped regions are lost (accepted with --force)' : ': the skipped regions would be lost; rerun with --force to accept'}`,
+  };
+  const size = Math.max(...sv.faults.map((f) => f.skippedTo), 0);
+  const dir = join(tmpdir(), `xsmig-convert-${randomBytes(6).toString('hex')}`);
+  removeIfKilled(dir);
+  mkdirSync(dir, { mode: 0o700 });
+  try {
+    const path = join(dir, 'salvaged.bin');
+    const { stream } = salvagedStream(sv, size);
+    writeFileSync(path, encodeStream(stream), { mode: 0o600 });
+    const code = runConvert(argv, { path, label: input.label }, { stage, lines, json: salvageJson(sv) });
+    return code === EXIT.OK ? salvageVerdict(input.label, sv) : code;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface SalvageStage { stage: StageResult; lines: string[]; json: Record<string, unknown> }
+
+function runConvert(argv: Args, input: ReturnType<typeof resolveInput>, salvage?: SalvageStage): number {
   const c = palette(useColor(process.stderr));
   const toStdout = argv.output === '-' || argv.output === '';
   let out = argv.output;
@@ -298,6 +334,19 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   };
 
   say(`xsmig convert: ${input.label} -> ${toStdout ? '<stdout>' : (out ?? '(dry run)')}`);
+  if (salvage) {
+    report.salvage = salvage.json;
+    stage(salvage.stage);
+    for (const l of salvage.lines) say(l);
+    if (salvage.stage.refused) {
+      if (argv['dry-run']) {
+        say('dry run: the conversion would be refused');
+        return finish('dry-run', EXIT.FINDING);
+      }
+      say(`refused: ${toStdout ? 'nothing written to stdout' : `${out} not created`}`);
+      return finish('refused', EXIT.FINDING);
+    }
+  }
 
   // -- stages shared by both paths --------------------------------------------------------------
 
