@@ -122,7 +122,9 @@ describe('xsmig dump', () => {
     expect(lines[0]).toEqual({ header: { version: 2, byteOrder: 'little', reservedFlags: 0 } });
     expect(lines.length).toBe(1 + stream.records.length);
     stream.records.forEach((r, i) => {
-      expect(lines[i + 1]).toEqual({ index: i, offset: locations[i]!.offset, len: locations[i]!.len, ...recordToJson(r) });
+      // (Pending data's wire messages come beside the JSON form: test/pending-messages.test.ts.)
+      const { inDataMessages: _in, outDataMessages: _out, ...form } = lines[i + 1];
+      expect(form).toEqual({ index: i, offset: locations[i]!.offset, len: locations[i]!.len, ...recordToJson(r) });
     });
   });
 

@@ -33,7 +33,7 @@ describe('the encoder refuses what it cannot write', () => {
     expect(b.includes(Buffer.from([0x2f, 0xfc, 0x00]))).toBe(true);
   });
   it('an UNKNOWN record without a valid typeCode (it would be written as type 0 = END)', () => {
-    expect(encodeErrorOf(stream([{ type: 'UNKNOWN', bodyHex: '00' }])).message).toMatch(/record #0: UNKNOWN: typeCode undefined/);
+    expect(encodeErrorOf(stream([{ type: 'UNKNOWN', bodyHex: '00' }])).message).toMatch(/record #0: UNKNOWN: typeCode: expected a number, found nothing/); // (issue 17 #13: the shape check names it)
     expect(encodeErrorOf(stream([{ type: 'UNKNOWN', typeCode: 2 ** 33, bodyHex: '' }])).message).toMatch(/typeCode 8589934592/);
   });
   it('a len that is not a u32', () => {

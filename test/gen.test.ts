@@ -75,8 +75,9 @@ describe('xsmig gen: random streams', () => {
   });
 
   it('answers a usage error with exit 64 and one line', () => {
+    // (`gen` alone is no longer one when stdout is not a terminal: it writes there, as encode
+    // does; issue 17, item 7.)
     for (const args of [
-      ['gen'],
       ['gen', '--count', '2', '-o', 'x.bin'],
       ['gen', '--nodes', '10', '--size', '1M', '-o', 'x.bin'],
       ['gen', '--size', 'lots', '-o', 'x.bin'],

@@ -74,8 +74,18 @@ export class DomainTracker {
   }
 }
 
+/** A u32 option (yargs gives NaN for "abc"): a usage error unless a whole number 0..2^32-1. */
+export function checkU32Option(name: string, v: number | undefined): void {
+  if (v === undefined) return;
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+    throw new CliError(EXIT.USAGE, `--${name} takes a whole number 0..4294967295${Number.isNaN(v) ? '' : `, not ${v}`}`);
+  }
+}
+
 /** A predicate over records in stream order (see DomainTracker for `--domid`). */
 export function makeFilter(a: FilterArgs): ((r: XsRecord) => boolean) | undefined {
+  checkU32Option('conn', a.conn);
+  checkU32Option('domid', a.domid);
   if (a.type === undefined && a.path === undefined && a.conn === undefined && a.domid === undefined) return undefined;
   const types = a.type !== undefined ? parseTypeList(a.type) : undefined;
   const path = a.path !== undefined ? globToRegExp(a.path) : undefined;

@@ -5,7 +5,7 @@
 // V8 takes it only at start-up, hence the shebang; `node dist/cli/main.js` runs without it.)
 // xsmig command line: one module per command under commands/.
 
-import { EXIT } from './exit-codes.js';
+import { CliError, EXIT } from './exit-codes.js';
 
 const args = process.argv.slice(2);
 
@@ -59,4 +59,31 @@ async function runYargs(): Promise<void> {
   await cli.parseAsync();
 }
 
-if (!(await runPlain())) await runYargs();
+const COMMANDS = ['info', 'dump', 'tree', 'check', 'convert', 'diff', 'decode', 'encode', 'gen'];
+
+/** Mistakes caught before yargs sees them: its messages for these mislead. */
+function preflight(): void {
+  const cmd = args[0];
+  if (cmd === undefined || cmd.startsWith('-')) return;
+  if (!COMMANDS.includes(cmd)) {
+    throw new CliError(EXIT.USAGE, `unknown command "${cmd}": the commands are ${COMMANDS.join(', ')} (see xsmig --help)`);
+  }
+  // yargs' global --version prints the program's version and exits 0, writing nothing: only
+  // gen takes --version (the stream version); elsewhere the user meant something else.
+  const rest = args.slice(1);
+  const end = rest.indexOf('--');
+  const opts = end < 0 ? rest : rest.slice(0, end);
+  if (cmd !== 'gen' && opts.some((a) => a === '--version' || a.startsWith('--version='))) {
+    const hint = cmd === 'convert' ? ': the stream version to write is --to-version' : '';
+    throw new CliError(EXIT.USAGE, `${cmd} takes no --version${hint} (xsmig's own version: xsmig --version)`);
+  }
+}
+
+try {
+  preflight();
+  if (!(await runPlain())) await runYargs();
+} catch (e) {
+  // (A command that throws before its runCommand, e.g. no FILE on a terminal: one line too.)
+  const { reportError } = await import('./run.js');
+  process.exitCode = reportError(e);
+}

@@ -3,6 +3,7 @@
 // large dump, and joining the lines first costs a copy). Writing to a closed pipe
 // (`xsmig dump f | head`) ends the process quietly.
 
+import { removeIfKilled } from './temp-guard.js';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CliError, EXIT } from './exit-codes.js';
@@ -64,7 +65,18 @@ export class BlockWriter {
   }
 }
 
-export function writeAllSync(fd: number, data: Uint8Array): void {
+/** A reader of a stream's copy that went away before its end (`convert -o - | head -c 10`). */
+export class CutShort extends Error {
+  constructor(readonly written: number) {
+    super('standard output was closed before the end');
+  }
+}
+
+/**
+ * Writes all of `data`. A reader that goes away (EPIPE, `| head`) ends the process with exit 0,
+ * as for any listing; with `epipe: 'throw'` (a stream whose copy must be whole) it throws CutShort.
+ */
+export function writeAllSync(fd: number, data: Uint8Array, epipe: 'exit' | 'throw' = 'exit'): void {
   let off = 0;
   while (off < data.length) {
     try {
@@ -72,6 +84,7 @@ export function writeAllSync(fd: number, data: Uint8Array): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue; // non-blocking pipe is full: try again
+      if (code === 'EPIPE' && epipe === 'throw') throw new CutShort(off);
       if (code === 'EPIPE') process.exit(0); // reader went away (`| head`): not an error
       throw e;
     }
@@ -88,9 +101,13 @@ export function writeFileAtomic(
   path: string,
   produce: (write: (chunk: Uint8Array) => void, tmpPath: string) => void,
   beforeRename?: (tmpPath: string) => void,
+  /** A large temporary worth a watcher that removes it if the process is killed (see temp-guard.ts). */
+  guard = false,
 ): void {
   const tmp = join(dirname(path), `.${basename(path)}.xsmig-${process.pid}-${Date.now().toString(36)}.tmp`);
   let fd: number;
+  // (The watcher first: a kill between creating the file and starting it would leave the file.)
+  if (guard) removeIfKilled(tmp);
   try {
     fd = openSync(tmp, 'wx', 0o644);
   } catch (e) {

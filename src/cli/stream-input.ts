@@ -28,7 +28,7 @@ export class Progress {
 }
 
 /** Reads `input` through a StreamReader with `handlers`; throws DecodeError at the fault. */
-export function streamInput(input: InputSpec, handlers: StreamHandlers, options?: StreamReaderOptions): void {
+export function streamInput(input: InputSpec, handlers: StreamHandlers, options?: StreamReaderOptions & { tap?: (chunk: Buffer) => void }): void {
   const reader = new StreamReader(handlers, options);
   const progress = new Progress(inputSize(input));
   let read = 0;
@@ -36,6 +36,7 @@ export function streamInput(input: InputSpec, handlers: StreamHandlers, options?
     readInputChunks(input, (chunk) => {
       read += chunk.length;
       reader.push(chunk);
+      options?.tap?.(chunk);
       progress.update(read);
     }, undefined, options?.chunksReused);
     reader.end();

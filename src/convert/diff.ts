@@ -139,7 +139,8 @@ export function recordFacets(r: XsRecord, order: ByteOrder): { facets: Facets; f
       if (r.fields & ~1) f.set('fields', r.fields);
       const spec = r.connSpec as unknown as Record<string, unknown>;
       if ('raw' in spec) f.set('conn-spec', hex(spec.raw as Uint8Array));
-      else for (const k of Object.keys(spec)) if (k !== 'pad') f.set(`conn-spec.${k}`, spec[k] as number);
+      // (Named as the spec names them: socket-fd, not the model's socketFd.)
+      else for (const k of Object.keys(spec)) if (k !== 'pad') f.set(`conn-spec.${k.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`, spec[k] as number);
       f.set('unique-id', r.uniqueId === undefined ? null : `0x${r.uniqueId.toString(16)}`);
       f.set('out-resp-len', r.outRespLen);
       f.set('in-data', describePending(parsePending(r.inData, order), order).join(' | '));
@@ -274,7 +275,26 @@ export function eachFacetDifference(a: Facets, b: Facets, on: (field: string, ol
   for (const [field, vb] of b) if (!a.has(field) && vb !== null) on(field, null, vb);
 }
 
+/** A connection's conn-spec facets as one text: `domid 1, tdomid 32756, evtchn 101`. */
+function specText(f: Facets): string | null {
+  const parts: string[] = [];
+  for (const [k, v] of f) if (k.startsWith('conn-spec')) parts.push(k === 'conn-spec' ? `raw ${showDelta(v)}` : `${k.slice('conn-spec.'.length)} ${showDelta(v)}`);
+  return parts.length ? parts.join(', ') : null;
+}
+
 function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
+  if (section === 'connection' && a.get('conn-type') !== b.get('conn-type')) {
+    // A ring on one side, a socket on the other: one conn-spec entry with each side's whole
+    // spec, not the fields of two different forms listed against each other.
+    const only = (f: Facets): Facets => new Map([...f].filter(([k]) => !k.startsWith('conn-spec')));
+    const sa = specText(a);
+    const sb = specText(b);
+    eachFacetDifference(only(a), only(b), (field, va, vb) => {
+      out.push(entry({ section, key, field, old: va, new: vb }, ia, ib));
+      if (field === 'conn-type' && sa !== sb) out.push(entry({ section, key, field: 'conn-spec', old: sa, new: sb }, ia, ib));
+    });
+    return;
+  }
   eachFacetDifference(a, b, (field, va, vb) => out.push(entry({ section, key, field, old: va, new: vb }, ia, ib)));
 }
 

@@ -10,6 +10,7 @@ import { BinaryWriter, type Sink } from '../wire/writer.js';
 import { writeRecordFast } from './fast-encode.js';
 import type { Stream, StreamHeader, XsRecord } from './types.js';
 import { modelToWire } from './wire-model.js';
+import { validateHeaderShape, validateRecordsEnd, validateRecordShape } from './validate.js';
 
 function isU32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
@@ -17,6 +18,7 @@ function isU32(v: unknown): v is number {
 
 /** The 16-byte header: always big-endian, whatever order `w` writes records in. */
 export function writeHeader(w: BinaryWriter, h: StreamHeader): void {
+  validateHeaderShape(h);
   if (!isU32(h.version)) throw new EncodeError(-1, `header: version ${String(h.version)} is not a u32`);
   if (!isU32(h.reservedFlags)) throw new EncodeError(-1, `header: reservedFlags ${String(h.reservedFlags)} is not a u32`);
   w.latin1(IDENT);
@@ -34,11 +36,13 @@ function typeCodeOf(r: XsRecord): number {
  * through writeRecordLayout, which gives the same bytes or the EncodeError.
  */
 export function writeRecord(w: BinaryWriter, r: XsRecord, index = -1): void {
-  if (!writeRecordFast(w, r)) writeRecordLayout(w, r, index);
+  validateRecordShape(r, index);
+  if (!writeRecordFast(w, r)) writeRecordLayout(w, r, index, true);
 }
 
 /** writeRecord by the generic layout-driven path (the reference for the generated encoder). */
-export function writeRecordLayout(w: BinaryWriter, r: XsRecord, index = -1): void {
+export function writeRecordLayout(w: BinaryWriter, r: XsRecord, index = -1, validated = false): void {
+  if (!validated) validateRecordShape(r, index);
   const start = w.offset;
   const typeCode = typeCodeOf(r);
   if (!isU32(typeCode)) throw new EncodeError(index, `${r.type}: typeCode ${String(typeCode)} is not a u32`);
@@ -100,6 +104,7 @@ export function encodeStreamTo(stream: Stream, sink: Sink, options: EncodeToOpti
 
 function encodeInto(w: BinaryWriter, stream: Stream): void {
   writeHeader(w, stream.header);
+  validateRecordsEnd(stream.records);
   stream.records.forEach((r, i) => {
     writeRecord(w, r, i);
     w.maybeFlush();

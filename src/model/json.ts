@@ -108,6 +108,9 @@ function objFromJson(path: string, o: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
     const p = `${path}.${k}`;
+    // (JSON.parse makes "__proto__" an own key; assigned below it would set the object's
+    // prototype, and its fields would be read as the record's own: refused.)
+    if (k === '__proto__') throw new JsonFormError(p, 'not a field of the JSON form (refused: it would be read as the prototype)');
     if (k.endsWith('Hex') && (TEXT_OR_HEX.has(k.slice(0, -3)) || HEX_ONLY.has(k.slice(0, -3)))) {
       out[k.slice(0, -3)] = fromHex(p, v);
     } else if (TEXT_OR_HEX.has(k) && typeof v === 'string') {

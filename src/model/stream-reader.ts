@@ -71,6 +71,8 @@ export class StreamReader {
   private readonly chunksReused: boolean;
   /** `cur` is the caller's chunk (not a copy of ours): with chunksReused, copy what is left of it. */
   private curIsCallers = false;
+  /** What ended the reading early (see guarded()). */
+  private failed: { error: unknown } | undefined;
 
   constructor(private readonly h: StreamHandlers, options: StreamReaderOptions = {}) {
     const on = h.onRecord?.bind(h);
@@ -90,6 +92,11 @@ export class StreamReader {
   }
 
   push(chunk: Uint8Array): void {
+    if (!(chunk instanceof Uint8Array)) {
+      const what = chunk === null ? 'null' : typeof chunk === 'object' ? (chunk as object).constructor?.name ?? 'an object' : typeof chunk;
+      throw new TypeError(`StreamReader.push: a chunk is a Uint8Array or Buffer of the stream's bytes, not ${what === 'string' ? 'a string (read the input as bytes: no setEncoding)' : what}`);
+    }
+    this.throwIfFailed();
     if (chunk.length === 0) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.ended) {
@@ -105,18 +112,37 @@ export class StreamReader {
       this.pending.push(kept);
       this.pendingLen += kept.length;
     }
-    this.drain(false);
+    this.guarded(false);
     if (this.curIsCallers && this.pos < this.cur.length) this.setCur(Buffer.from(this.cur.subarray(this.pos)), 0);
     this.curIsCallers = false;
   }
 
   /** No more input: decode what is left or report where the stream was cut. */
   end(): void {
-    if (!this.ended) this.drain(true);
+    this.throwIfFailed();
+    if (!this.ended) this.guarded(true);
     if (!this.ended) {
       throw new DecodeError({ offset: this.base + this.buffered(), recordIndex: this.index }, 'an END record', 'the end of the input');
     }
     if (this.trailingCount) this.h.onTrailing?.(this.trailingCount, Buffer.concat(this.trailingHead));
+  }
+
+  /**
+   * drain(), remembering a failure: a fault of the input or a handler that throws leaves the
+   * reader between records, so push() and end() after it throw the same error again rather
+   * than decode (and deliver a second time) what was already delivered.
+   */
+  private guarded(final: boolean): void {
+    try {
+      this.drain(final);
+    } catch (e) {
+      this.failed = { error: e };
+      throw e;
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failed) throw this.failed.error;
   }
 
   private buffered(): number {

@@ -46,8 +46,11 @@ export class DecodeError extends Error {
 export class EncodeError extends Error {
   override readonly name = 'EncodeError';
   readonly recordIndex: number;
-  constructor(recordIndex: number, message: string) {
+  /** The field at fault, as a path in the model record (`connSpec.domid`, `quotas[0].name`), when known. */
+  readonly field: string | undefined;
+  constructor(recordIndex: number, message: string, field?: string) {
     super(recordIndex < 0 ? message : `record #${recordIndex}: ${message}`);
     this.recordIndex = recordIndex;
+    this.field = field;
   }
 }

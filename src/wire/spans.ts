@@ -17,6 +17,8 @@ export interface Span {
   end: number;
   /** The integer value, for int and char fields. */
   value?: number | bigint;
+  /** How the hex view names it, when not by path and name (a pending wire message's field). */
+  label?: string;
 }
 
 export function readInt(view: DataView, at: number, int: IntType, little: boolean): number | bigint {

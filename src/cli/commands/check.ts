@@ -9,6 +9,7 @@ import { inputSize, readInputInto, resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
+import { checkSalvaged, faultLines, salvageInput, salvageJson, salvageVerdict } from '../salvage.js';
 
 /**
  * The size `check` assumes for an input of unknown size (a pipe), for the checker's room: 8 M
@@ -24,6 +25,7 @@ interface Args {
   strict?: boolean;
   json?: boolean;
   'host-ids'?: string;
+  salvage?: boolean;
 }
 
 function severityLabel(s: Severity, c: Palette): string {
@@ -76,6 +78,7 @@ export const checkCommand: CommandModule<object, Args> = {
       .option('host-ids', HOST_IDS_OPTION)
       .option('strict', { type: 'boolean', default: false, describe: 'warnings fail the check too (exit 1)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object: findings, losses, ok' })
+      .option('salvage', { type: 'boolean', describe: 'check a damaged or cut-short stream past its faults (the records read, END added): faults and skipped bytes listed, exit 2' })
       .example('$0 check state_dump', 'every finding, one per line, and a summary')
       .example('$0 check state_dump --target xen-4.17', 'can Xen 4.17-4.20 restore this stream (rollback)?')
       .example('$0 check state_dump --target xen-4.22 --host-ids ids.txt', 'and would any guest be released because its unique-id is not the host\'s?')
@@ -89,6 +92,7 @@ export const checkCommand: CommandModule<object, Args> = {
       // grow with the stream, only with what the rules must remember (paths, watches,
       // connections, domains; see check/checker.ts). A file's size lets the checker make room
       // for its paths at once; for a pipe it makes room for a large stream (PIPE_ROOM).
+      if (argv.salvage) return checkSalvagedInput(input, argv);
       const size = inputSize(input);
       const room = size ?? PIPE_ROOM;
       const reader = new CheckReader({ ...(target ? { target } : {}), ...(hostIds ? { hostIds } : {}), inputSize: room });
@@ -141,9 +145,36 @@ export const checkCommand: CommandModule<object, Args> = {
       }
       out.flush();
       return pass ? EXIT.OK : EXIT.FINDING;
-    });
+    }, Boolean(argv.json));
   },
 };
+
+/** `check --salvage`: the rules over the records read past the faults (END added if the input had none). */
+function checkSalvagedInput(input: ReturnType<typeof resolveInput>, argv: Args): number {
+  const sv = salvageInput(input);
+  const size = sv.faults.length ? Math.max(...sv.faults.map((f) => f.skippedTo)) : sv.locations.at(-1)!.offset + sv.locations.at(-1)!.wireLen;
+  const target = argv.target;
+  const report = checkSalvaged(sv, size, target);
+  const counts = countBySeverity(report);
+  const blocking = report.losses ?? [];
+  const strict = Boolean(argv.strict);
+  const pass = counts.error === 0 && (!strict || counts.warning === 0) && blocking.length === 0;
+  const out = new BlockWriter(1);
+  if (argv.json) {
+    out.line(JSON.stringify({
+      file: input.label, version: sv.header.version, byteOrder: sv.header.byteOrder, records: sv.records.length, counts, findings: report.findings,
+      target: target ?? null, ready: target ? blocking.length === 0 : null, losses: target ? blocking : null, hostDependent: target ? report.hostDependent ?? [] : null,
+      strict, ok: pass && sv.faults.length === 0 && sv.ended, salvage: salvageJson(sv),
+    }, null, 2));
+  } else {
+    const c = palette(useColor());
+    for (const l of faultLines(sv)) out.line(c.red(l));
+    printHuman(out, input.label, sv.header.version, sv.header.byteOrder, sv.records.length, report, target, strict);
+  }
+  out.flush();
+  const v = salvageVerdict(input.label, sv);
+  return v !== EXIT.OK ? v : pass ? EXIT.OK : EXIT.FINDING;
+}
 
 function printHuman(
   out: BlockWriter,

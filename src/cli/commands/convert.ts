@@ -3,7 +3,8 @@
 // A failure names its stage and leaves nothing behind; a refusal (lossy without --force)
 // exits 1 and creates nothing.
 
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeFileSync, readFileSync, readSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -29,8 +30,10 @@ import type { StreamHeader } from '../../model/types.js';
 import { VerifyThread } from '../../convert/verify-thread.js';
 import { randomAccess } from '../../convert/file-access.js';
 import { takeVerifyThread, verifyThreadMin } from '../verify-prestart.js';
-import { writeAllSync, writeFileAtomic } from '../output.js';
+import { CutShort, writeAllSync, writeFileAtomic } from '../output.js';
 import { runCommand } from '../run.js';
+import { salvageInput, salvageJson, salvageVerdict, salvagedStream } from '../salvage.js';
+import { removeIfKilled } from '../temp-guard.js';
 
 interface Args {
   file?: string;
@@ -45,9 +48,10 @@ interface Args {
   'dry-run'?: boolean;
   json?: boolean;
   'in-place'?: boolean;
+  salvage?: boolean;
 }
 
-type StageName = 'read' | 'check' | 'plan' | 'write' | 'verify' | 'rename';
+type StageName = 'salvage' | 'read' | 'check' | 'plan' | 'write' | 'verify' | 'rename';
 
 interface StageResult {
   stage: StageName;
@@ -235,16 +239,50 @@ export const convertCommand: CommandModule<object, Args> = {
       .option('dry-run', { type: 'boolean', describe: 'print the plan and stop (exit 1 if it would be refused)' })
       .option('json', { type: 'boolean', describe: 'the report as JSON on stdout (stderr with -o -)' })
       .option('in-place', { type: 'boolean', describe: 'allow OUT to be the input file (default OUT: FILE)' })
+      .option('salvage', { type: 'boolean', describe: 'rescue what can be read of a damaged or cut-short stream into a valid one (END added); the skipped regions are losses (--force); exit 2' })
       .example('$0 convert state_dump --target xen-4.17 -o rollback', 'downgrade for a 4.17 daemon; refused if anything is lost')
       .example('$0 convert state_dump --to-version 1 --force -o rollback', 'accept the listed losses')
       .example('$0 convert state_dump --repair --assume-depth unlimited -o fixed', 'repair Xen 4.22 short-header watches') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
-    await runCommand(input.label, () => runConvert(argv, input));
+    await runCommand(input.label, () => (argv.salvage ? convertSalvaged(argv, input) : runConvert(argv, input)));
   },
 };
 
-function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number {
+/**
+ * `convert --salvage`: the input read past its faults, the records read written (END added) to
+ * a temporary file, which is then converted as any input; the skipped regions are losses, so
+ * without --force the conversion is refused. Exit 2 after a conversion of a damaged input.
+ */
+function convertSalvaged(argv: Args, input: ReturnType<typeof resolveInput>): number {
+  if (argv['in-place']) throw new CliError(EXIT.USAGE, '--salvage writes a new stream: not --in-place (keep the damaged original)');
+  const sv = salvageInput(input);
+  const skipped = sv.faults.reduce((n, f) => n + f.skippedTo - f.skippedFrom, 0);
+  if (sv.faults.length === 0 && sv.ended) return runConvert(argv, input, { stage: { stage: 'salvage', ok: true, detail: 'the input reads whole: nothing to salvage' }, lines: [], json: salvageJson(sv) });
+  const lines = sv.faults.map((f) => `  LOSSY    bytes ${f.skippedFrom}..${f.skippedTo - 1} (${f.skippedTo - f.skippedFrom} bytes) skipped: ${f.error.message}`);
+  if (!sv.ended) lines.push('  LOSSY    no END record (cut short): END added after the last complete record');
+  const stage: StageResult = {
+    stage: 'salvage', ok: Boolean(argv.force), refused: !argv.force,
+    detail: `${sv.faults.length} fault(s), ${skipped} byte(s) skipped, ${sv.records.length} record(s) read${sv.ended ? '' : ', END added'}${argv.force ? ': the skipped regions are lost (accepted with --force)' : ': the skipped regions would be lost; rerun with --force to accept'}`,
+  };
+  const size = Math.max(...sv.faults.map((f) => f.skippedTo), 0);
+  const dir = join(tmpdir(), `xsmig-convert-${randomBytes(6).toString('hex')}`);
+  removeIfKilled(dir);
+  mkdirSync(dir, { mode: 0o700 });
+  try {
+    const path = join(dir, 'salvaged.bin');
+    const { stream } = salvagedStream(sv, size);
+    writeFileSync(path, encodeStream(stream), { mode: 0o600 });
+    const code = runConvert(argv, { path, label: input.label }, { stage, lines, json: salvageJson(sv) });
+    return code === EXIT.OK ? salvageVerdict(input.label, sv) : code;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface SalvageStage { stage: StageResult; lines: string[]; json: Record<string, unknown> }
+
+function runConvert(argv: Args, input: ReturnType<typeof resolveInput>, salvage?: SalvageStage): number {
   const c = palette(useColor(process.stderr));
   const toStdout = argv.output === '-' || argv.output === '';
   let out = argv.output;
@@ -267,6 +305,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   const hostIds = readHostIds(argv['host-ids']);
   if (hostIds) opts.hostIds = hostIds;
   const depth = parseAssumeDepth(argv['assume-depth']);
+  if (depth !== undefined && !opts.repair) throw new CliError(EXIT.USAGE, '--assume-depth is used only when repairing: add --repair');
   if (depth !== undefined) opts.assumeDepth = depth;
 
   const stages: StageResult[] = [];
@@ -277,7 +316,9 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   };
   const stage = (s: StageResult): void => {
     stages.push(s);
-    say(`${s.stage.padEnd(7)} ${s.ok ? c.green('ok') : s.refused ? c.red('REFUSED') : c.red('FAILED')}  ${s.detail}`);
+    // (The check stage succeeds when it finds errors: the plan decides what they mean.)
+    const found = s.stage === 'check' && s.ok && /^input: [1-9]/.test(s.detail);
+    say(`${s.stage.padEnd(7)} ${found ? c.yellow('found') : s.ok ? c.green('ok') : s.refused ? c.red('REFUSED') : c.red('FAILED')}  ${s.detail}`);
   };
   const finish = (result: string, code: number, failure?: StageFailed): number => {
     report.result = result;
@@ -298,6 +339,19 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
   };
 
   say(`xsmig convert: ${input.label} -> ${toStdout ? '<stdout>' : (out ?? '(dry run)')}`);
+  if (salvage) {
+    report.salvage = salvage.json;
+    stage(salvage.stage);
+    for (const l of salvage.lines) say(l);
+    if (salvage.stage.refused) {
+      if (argv['dry-run']) {
+        say('dry run: the conversion would be refused');
+        return finish('dry-run', EXIT.FINDING);
+      }
+      say(`refused: ${toStdout ? 'nothing written to stdout' : `${out} not created`}`);
+      return finish('refused', EXIT.FINDING);
+    }
+  }
 
   // -- stages shared by both paths --------------------------------------------------------------
 
@@ -377,7 +431,11 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     const temps: string[] = [];
     const temp = (): string | undefined => {
       try {
-        const d = mkdtempSync(join(tmpdir(), 'xsmig-convert-'));
+        // (Named here rather than by mkdtemp: the watcher that removes it if we are killed
+        // starts before it exists.)
+        const d = join(tmpdir(), `xsmig-convert-${randomBytes(6).toString('hex')}`);
+        removeIfKilled(d);
+        mkdirSync(d, { mode: 0o700 });
         temps.push(d);
         return d;
       } catch {
@@ -479,7 +537,12 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
     stage({ stage: 'write', ok: true, detail: `${encoded.length} bytes in memory (output is stdout)` });
     const f = verify(encoded);
     if (f) return fail('verify', f.code, f.message);
-    writeAllSync(1, encoded);
+    try {
+      writeAllSync(1, encoded, 'throw');
+    } catch (e) {
+      if (e instanceof CutShort) return fail('rename', EXIT.CANT_CREATE, cutShortMessage(e.written, encoded.length));
+      throw e;
+    }
     stage({ stage: 'rename', ok: true, detail: 'written to stdout' });
     return finish('written', EXIT.OK);
   }
@@ -493,6 +556,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
         const f = verify(readFileSync(tmp));
         if (f) throw f;
       },
+      true,
     );
   } catch (e) {
     if (e instanceof VerifyFailure) return fail('verify', e.code, e.message);
@@ -679,6 +743,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
             judge(plan, v.diff!, v.check!, headerLine(v.header!, v.records, v.bytes));
           if (f) throw f;
         },
+        true,
       );
     } catch (e) {
       if (e instanceof ReadFailed) return fail('read', e.code, e.message);
@@ -705,7 +770,8 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>): number 
       throw e;
     }
     if (spooled) {
-      copyToStdout(dest!);
+      const cut = copyToStdout(dest!);
+      if (cut) return fail('rename', EXIT.CANT_CREATE, cut);
       stage({ stage: 'rename', ok: true, detail: 'written to stdout' });
       return finish('written', EXIT.OK);
     }
@@ -727,16 +793,29 @@ function regularOrMissing(path: string): boolean {
  * Writes the file at `path` (alone in its temporary directory) to standard output, in blocks;
  * file and directory are removed first (it stays readable through the open descriptor).
  */
-function copyToStdout(path: string): void {
+function copyToStdout(path: string): string | undefined {
   const fd = openSync(path, 'r');
-  // (Gone before the first write: a reader that stops early ends the process there, and
-  // nothing is left behind.)
+  const size = statSync(path).size;
+  // (Gone before the first write: nothing is left behind however the copy ends.)
   unlinkSync(path);
   rmdirSync(dirname(path));
+  let written = 0;
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) writeAllSync(1, buf.subarray(0, n));
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      writeAllSync(1, buf.subarray(0, n), 'throw');
+      written += n;
+    }
+  } catch (e) {
+    if (e instanceof CutShort) return cutShortMessage(written + e.written, size);
+    throw e;
   } finally {
     closeSync(fd);
   }
+  return undefined;
+}
+
+/** A copy to standard output whose reader went away: the stream it got is not whole. */
+function cutShortMessage(written: number, total: number): string {
+  return `standard output was closed after ${written} of ${total} bytes: the copy there is cut short`;
 }

@@ -1,12 +1,27 @@
 import type { Argv, CommandModule } from 'yargs';
 import { encodeStreamTo } from '../../model/encode.js';
 import { streamFromJson } from '../../model/json.js';
+import type { Stream } from '../../model/types.js';
+import { EncodeError } from '../../wire/errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { readWholeInput, resolveInput } from '../input.js';
 import { writeOutput } from '../output.js';
 import { runCommand } from '../run.js';
 
 interface Args { file?: string; output?: string }
+
+/**
+ * An encoder error named by where it is in the JSON form (`records[2].connId`), not by the
+ * record's index and wire field name: the person fixes the JSON.
+ */
+function atJsonPath(e: EncodeError, stream: Stream): EncodeError {
+  if (e.recordIndex < 0) return e.field && !e.message.startsWith(e.field) ? new EncodeError(-1, `${e.field}: ${e.message}`) : e;
+  const type = stream.records[e.recordIndex]?.type ?? '?';
+  let rest = e.message.replace(/^record #\d+: /, '');
+  if (rest.startsWith(`${type}: `)) rest = rest.slice(type.length + 2);
+  if (e.field && rest.startsWith(`${e.field}: `)) return new EncodeError(-1, `records[${e.recordIndex}].${e.field} (${type}): ${rest.slice(e.field.length + 2)}`);
+  return new EncodeError(-1, `records[${e.recordIndex}] (${type}): ${rest}`);
+}
 
 export const encodeCommand: CommandModule<object, Args> = {
   command: 'encode [file]',
@@ -22,9 +37,15 @@ export const encodeCommand: CommandModule<object, Args> = {
       if (argv.output === undefined && process.stdout.isTTY) {
         throw new CliError(EXIT.USAGE, 'encode writes binary: give -o OUT (or -o - to force stdout)');
       }
-      const text = readWholeInput(input).toString('utf8');
+      let text = readWholeInput(input).toString('utf8');
+      // (A byte-order mark some editors put first is not JSON: JSON.parse calls it a token.)
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const stream = streamFromJson(JSON.parse(text));
-      writeOutput(argv.output, (write) => encodeStreamTo(stream, write));
+      try {
+        writeOutput(argv.output, (write) => encodeStreamTo(stream, write));
+      } catch (e) {
+        throw e instanceof EncodeError ? atJsonPath(e, stream) : e;
+      }
     });
   },
 };

@@ -170,7 +170,9 @@ export const genCommand: CommandModule<object, Args> = {
     await runCommand(undefined, async () => {
       const count = argv.count;
       if (!Number.isInteger(count) || count < 1) throw new CliError(EXIT.USAGE, '--count must be a positive integer');
-      if (argv.output === undefined && argv['out-dir'] === undefined) throw new CliError(EXIT.USAGE, 'give -o OUT (or -o - for stdout) or --out-dir DIR');
+      // (As encode and dump --html: standard output when it is not a terminal.)
+      if (argv.output === undefined && argv['out-dir'] === undefined && !process.stdout.isTTY && argv.count === 1) argv.output = '-';
+      if (argv.output === undefined && argv['out-dir'] === undefined) throw new CliError(EXIT.USAGE, 'give -o OUT (or -o - for stdout, or redirect it) or --out-dir DIR');
       if (count > 1 && argv['out-dir'] === undefined) throw new CliError(EXIT.USAGE, '--count above 1 needs --out-dir DIR');
       if ((argv.output === '-' || argv.output === '') && process.stdout.isTTY) {
         throw new CliError(EXIT.USAGE, 'gen writes binary: not to a terminal (redirect stdout or give -o FILE)');

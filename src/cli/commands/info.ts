@@ -5,14 +5,16 @@ import type { StreamHandlers } from '../../model/stream-reader.js';
 import type { Quota, RecordLocation, RingSpec, SocketSpec, StreamHeader, XsRecord } from '../../model/types.js';
 import { DOMID, featureNames, RecordType, type RecordTypeName } from '../../wire/constants.js';
 import { palette, useColor, type Palette } from '../color.js';
-import { resolveInput } from '../input.js';
+import { inputSize, resolveInput } from '../input.js';
+import { CheckReader } from '../../check/check-reader.js';
 import { BlockWriter } from '../output.js';
 import { domidText, headerLine } from '../render/names.js';
 import { parsePlainArgs } from '../plain-args.js';
 import { runCommand } from '../run.js';
+import { checkSalvaged, faultLines, salvageInput, salvageJson, salvageVerdict } from '../salvage.js';
 import { streamInput } from '../stream-input.js';
 
-interface Args { file?: string; json?: boolean; all?: boolean }
+interface Args { file?: string; json?: boolean; all?: boolean; salvage?: boolean }
 
 /**
  * Rows of the connections and domains tables that `info` shows unless given --all: it is a
@@ -163,6 +165,8 @@ export interface StreamSummary {
   };
   anomalies: Anomaly[];
   trailingBytes: number;
+  /** What `xsmig check` (no target) finds: counts and the first errors (set by summarise). */
+  check?: { errors: number; warnings: number; firstErrors: { rule: string; message: string }[] };
 }
 
 const NODE_CODE = RecordType.NODE_DATA;
@@ -370,9 +374,26 @@ export function summarise(input: Parameters<typeof streamInput>[0], tableRows?: 
   const { summary, handlers } = summaryCollector({ tableRows });
   // (The collector keeps nothing of a location or a record's bytes past its call: noteAnomalies
   // copies the location's figures, and records are read for numbers and short strings.)
-  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true, chunksReused: true });
+  // Every chunk goes to the checker too: info says what check finds (an anomaly-free stream
+  // can still hold an error that stops the daemon restoring it).
+  const checker = new CheckReader({ inputSize: inputSize(input) ?? 1 << 20 });
+  streamInput(input, handlers, { select: INFO_SELECTION, reuseLocation: true, chunksReused: true, tap: (chunk) => checker.push(chunk) });
+  summary.check = checkSummaryOf(checker.finish().report.findings);
   return summary;
 }
+
+/** StreamSummary.check from check's findings. */
+export function checkSummaryOf(findings: readonly { rule: string; severity: string; message: string }[]): NonNullable<StreamSummary['check']> {
+  const errors = findings.filter((f) => f.severity === 'error');
+  return {
+    errors: errors.length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    firstErrors: errors.slice(0, INFO_CHECK_ERRORS).map((f) => ({ rule: f.rule, message: f.message })),
+  };
+}
+
+/** How many of check's errors info lists (the count is of all of them). */
+export const INFO_CHECK_ERRORS = 5;
 
 function quotaText(q: Quota[]): string {
   return q.length ? q.map((x) => `${x.name} ${x.value === 0 ? 'unlimited' : x.value}`).join(', ') : 'none';
@@ -460,6 +481,17 @@ export function writeSummary(s: StreamSummary, label: string, c: Palette, emit: 
     out.push(`  ${c.yellow(a.kind)}: ${where}${a.message}`);
   }
   if (anomalyTotal > s.anomalies.length) out.push(c.dim(`  ... ${anomalyTotal - s.anomalies.length} more anomalies (--all lists every one)`));
+
+  if (s.check) {
+    const k = s.check;
+    out.push('', c.bold('Check'));
+    if (k.errors === 0) out.push(`  check finds no errors${k.warnings ? `, ${k.warnings} warning(s)` : ''} (xsmig check lists everything)`);
+    else {
+      out.push(`  check finds ${c.red(`${k.errors} error(s)`)}, ${k.warnings} warning(s) (xsmig check lists everything):`);
+      for (const f of k.firstErrors) out.push(`  ${c.red('error')} ${f.rule}: ${f.message}`);
+      if (k.errors > k.firstErrors.length) out.push(c.dim(`  ... ${k.errors - k.firstErrors.length} more errors`));
+    }
+  }
 }
 
 export function renderSummary(s: StreamSummary, label: string, c: Palette): string[] {
@@ -476,6 +508,29 @@ export function plainInfoArgs(args: readonly string[]): Args | undefined {
   return parsePlainArgs(args, { flags: ['--json', '--all'] }) as Args | undefined;
 }
 
+/** `info --salvage`: the summary of what could be read, then the faults and the bytes skipped. */
+function infoSalvaged(input: ReturnType<typeof resolveInput>, argv: Args, out: BlockWriter): number {
+  const sv = salvageInput(input);
+  const { summary, handlers } = summaryCollector({ tableRows: argv.json || argv.all ? undefined : INFO_TABLE_ROWS });
+  handlers.onHeader(sv.header);
+  sv.records.forEach((r, i) => handlers.onRecord(r, sv.locations[i]!, sv.bytes[i]!));
+  if (sv.trailing) handlers.onTrailing(sv.trailing, new Uint8Array());
+  const size = sv.faults.length ? Math.max(...sv.faults.map((f) => f.skippedTo)) : sv.locations.at(-1)!.offset + sv.locations.at(-1)!.wireLen;
+  summary.check = checkSummaryOf(checkSalvaged(sv, size).findings);
+  if (argv.json) out.line(JSON.stringify({ ...summary, salvage: salvageJson(sv) }, null, 2));
+  else {
+    const c = palette(useColor());
+    writeSummary(summary, input.label, c, (l) => out.line(l));
+    out.line('');
+    out.line(c.bold(`Salvage (${sv.faults.length} fault(s))`));
+    const lines = faultLines(sv);
+    if (!lines.length) out.line('  no fault: the stream reads whole');
+    for (const l of lines) out.line(`  ${l}`);
+  }
+  out.flush();
+  return salvageVerdict(input.label, sv);
+}
+
 export const infoCommand: CommandModule<object, Args> = {
   command: 'info [file]',
   describe: 'Summarise a stream: version, record counts, connections, domains, quotas, nodes, anomalies',
@@ -483,6 +538,7 @@ export const infoCommand: CommandModule<object, Args> = {
     y
       .positional('file', { type: 'string', describe: 'stream file, or - for stdin (default when piped)' })
       .option('json', { type: 'boolean', describe: 'the summary as one JSON object (every connection and domain)' })
+      .option('salvage', { type: 'boolean', describe: 'summarise a damaged or cut-short stream past its faults, each fault and the bytes skipped listed (exit 2)' })
       .option('all', { type: 'boolean', describe: `list every connection and domain (default: the first ${INFO_TABLE_ROWS} of each)` })
       .example('$0 info state_dump', 'one-screen summary')
       .example('$0 info --json state_dump | jq .connections', 'the connections table as JSON') as Argv<Args>,
@@ -490,10 +546,11 @@ export const infoCommand: CommandModule<object, Args> = {
     const input = resolveInput(argv.file);
     const out = new BlockWriter(1);
     await runCommand(input.label, () => {
+      if (argv.salvage) return infoSalvaged(input, argv, out);
       const s = summarise(input, argv.json || argv.all ? undefined : INFO_TABLE_ROWS);
       if (argv.json) out.line(JSON.stringify(s, null, 2));
       else writeSummary(s, input.label, palette(useColor()), (l) => out.line(l));
       out.flush();
-    });
+    }, Boolean(argv.json));
   },
 };

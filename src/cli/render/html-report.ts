@@ -25,7 +25,7 @@ import type { RecordLocation, StreamHeader, XsRecord } from '../../model/types.j
 import { ALL_RECORD_TYPE_NAMES, RecordType, reservedDomidName, type ByteOrder } from '../../wire/constants.js';
 import { DecodeError } from '../../wire/errors.js';
 import { palette } from '../color.js';
-import { renderSummary, summaryCollector } from '../commands/info.js';
+import { checkSummaryOf, renderSummary, summaryCollector } from '../commands/info.js';
 import { DomainTracker, globToRegExp, recordConnId, recordPath } from '../filters.js';
 import { REPORT_BODY, REPORT_CSS, reportScript } from './html-assets.js';
 import { escapeHtml, jsonForScript, xsEscape, xsEscapeString } from './escape.js';
@@ -302,6 +302,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
   let findingsNote: string | undefined;
   if (checker) {
     findings = checker.finish({ length: trailing }).findings;
+    summary.check = checkSummaryOf(findings);
     if (error) findingsNote = 'check saw only the records before the decode error';
   } else findingsNote = o.check === false ? 'check was not run' : 'check did not run: the stream header does not decode';
 

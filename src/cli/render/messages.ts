@@ -49,3 +49,55 @@ export function splitMessages(data: Uint8Array, order: ByteOrder): { messages: W
   }
   return { messages, rest: data.subarray(pos) };
 }
+
+/**
+ * Pending data cut into its wire messages for the hex view: a span per header field and per
+ * payload (`in-data[0].type (WRITE)`, `in-data[0].payload`), the unsent rest of a partly sent
+ * response first (out-data), a header fragment last. `start`: absolute offset of the data.
+ */
+export function messageSpans(name: string, data: Uint8Array, start: number, order: ByteOrder, partial = 0): { label: string; start: number; end: number }[] {
+  const out: { label: string; start: number; end: number }[] = [];
+  const p = Math.min(partial, data.length);
+  if (p) out.push({ label: `${name}: rest of a partly sent response`, start, end: start + p });
+  const { messages, rest } = splitMessages(data.subarray(p), order);
+  let at = start + p;
+  messages.forEach((m, i) => {
+    const k = `${name}[${i}]`;
+    out.push({ label: `${k}.type (${m.typeName})`, start: at, end: at + 4 });
+    out.push({ label: `${k}.req-id`, start: at + 4, end: at + 8 });
+    out.push({ label: `${k}.tx-id`, start: at + 8, end: at + 12 });
+    out.push({ label: `${k}.len`, start: at + 12, end: at + 16 });
+    at += WIRE_HEADER_SIZE;
+    if (m.payload.length) out.push({ label: `${k}.payload${m.complete ? '' : ` (${m.payload.length} of ${m.len} bytes received)`}`, start: at, end: at + m.payload.length });
+    at += m.payload.length;
+  });
+  if (rest.length) out.push({ label: `${name}: fragment of a message header`, start: at, end: at + rest.length });
+  return out;
+}
+
+/** Bytes as the JSON form gives them: `{key: text}` when printable, else `{keyHex: hex}`. */
+function bytesJson(key: string, b: Uint8Array, out: Record<string, unknown>, text: (b: Uint8Array) => string | undefined): void {
+  const t = text(b);
+  if (t !== undefined) out[key] = t;
+  else out[`${key}Hex`] = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+/**
+ * Pending data as `dump --json` gives it beside the JSON form's bytes: every wire message with
+ * its fields (type and its name, req-id, tx-id, len, payload), and the partly sent response
+ * and header fragment when there are.
+ */
+export function messagesJson(data: Uint8Array, order: ByteOrder, partial: number, text: (b: Uint8Array) => string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const p = Math.min(partial, data.length);
+  if (p) bytesJson('partialResponse', data.subarray(0, p), out, text);
+  const { messages, rest } = splitMessages(data.subarray(p), order);
+  out.messages = messages.map((m) => {
+    const o: Record<string, unknown> = { type: m.type, typeName: m.typeName, reqId: m.reqId, txId: m.txId, len: m.len };
+    bytesJson('payload', m.payload, o, text);
+    if (!m.complete) o.complete = false;
+    return o;
+  });
+  if (rest.length) bytesJson('fragment', rest, out, () => undefined);
+  return out;
+}

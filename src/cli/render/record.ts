@@ -13,7 +13,7 @@ import type { Permission, Quota, RecordLocation, XsRecord } from '../../model/ty
 import type { Palette } from '../color.js';
 import { showBytes, xsEscapeString } from './escape.js';
 import { domidText } from './names.js';
-import { splitMessages } from './messages.js';
+import { messageSpans, splitMessages } from './messages.js';
 
 export interface RenderOptions {
   order: ByteOrder;
@@ -312,8 +312,18 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
     lines.push(`  ${c.magenta(f.label)}: ${f.value}${meaning}`);
     for (const msg of f.messages ?? []) lines.push(`    ${msg.kind ? c.green(msg.kind) : ''}${msg.rest}`);
   }
-  if (o.hex) lines.push(...hexLines(spans, bytes, loc.offset, c, o.maxBytes));
+  if (o.hex) lines.push(...hexLines(r.type === 'CONNECTION_DATA' ? withMessageSpans(r, spans, o.order) : spans, bytes, loc.offset, c, o.maxBytes));
   return lines;
+}
+
+/** A connection's spans with in-data and out-data cut into their wire messages' fields (the hex view). */
+function withMessageSpans(r: Extract<XsRecord, { type: 'CONNECTION_DATA' }>, spans: Span[], order: ByteOrder): Span[] {
+  return spans.flatMap((s) => {
+    if ((s.path !== 'inData' && s.path !== 'outData') || s.end <= s.start) return [s];
+    const data = s.path === 'inData' ? r.inData : r.outData;
+    const name = s.path === 'inData' ? 'in-data' : 'out-data';
+    return messageSpans(name, data, s.start, order, s.path === 'outData' ? r.outRespLen : 0).map((m) => ({ ...s, start: m.start, end: m.end, label: m.label }));
+  });
 }
 
 /** A span's label by format names: `perms[1].domid`, `conn-spec.evtchn`, `quota-val[3]`. */
@@ -342,9 +352,9 @@ export function hexLines(spans: Span[], bytes: Uint8Array, base: number, c: Pale
     const text = hexy(chunk, { bytesPerLine: 16, bytesPerGroup: 1, showAddress: true, displayOffset: s.start, annotate: 'ascii', caps: 'lower' });
     for (const line of text.replace(/\n$/, '').split('\n')) {
       // hexy's text column passes DEL (0x7f) through; never send a control byte to a terminal.
-      out.push(`    ${c.dim(line.replace(/\x7f/g, '.').trimEnd().padEnd(76))}  ${spanLabel(s)}`);
+      out.push(`    ${c.dim(line.replace(/\x7f/g, '.').trimEnd().padEnd(76))}  ${s.label ?? spanLabel(s)}`);
     }
-    if (shown < size) out.push(`    ${c.dim(`... ${size - shown} more bytes of ${spanLabel(s)} (--max-bytes 0 shows all)`)}`);
+    if (shown < size) out.push(`    ${c.dim(`... ${size - shown} more bytes of ${s.label ?? spanLabel(s)} (--max-bytes 0 shows all)`)}`);
   }
   return out;
 }
