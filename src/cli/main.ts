@@ -59,7 +59,8 @@ async function runYargs(): Promise<void> {
   await cli.parseAsync();
 }
 
-const COMMANDS = ['info', 'dump', 'tree', 'check', 'convert', 'diff', 'decode', 'encode', 'gen'];
+// (Keep in step with commands/index.ts: test/cli-commands.test.ts runs --help of each.)
+const COMMANDS = ['info', 'dump', 'tree', 'check', 'convert', 'diff', 'decode', 'encode', 'gen', 'rollback'];
 
 /** Mistakes caught before yargs sees them: its messages for these mislead. */
 function preflight(): void {
