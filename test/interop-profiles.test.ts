@@ -169,7 +169,7 @@ if (missing) {
           }
         }
       }
-      // Six restores at a time (each takes a few seconds, mostly waiting for the live-update client's timeout).
+      // Eight restores at a time (each takes a few seconds, mostly waiting for the live-update client's timeout).
       const queue = [...cases];
       const worker = async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
@@ -177,7 +177,7 @@ if (missing) {
           results.set(key, await restoreStream(work, c.file, key.replace(/[^A-Za-z0-9.@-]+/g, '_'), { daemon: c.daemon }));
         }
       };
-      await Promise.all(Array.from({ length: 6 }, worker));
+      await Promise.all(Array.from({ length: 8 }, worker));
     }, 280_000);
 
     afterAll(() => {
