@@ -252,7 +252,8 @@ export function showDelta(v: DeltaValue): string {
   return v === null ? 'none' : typeof v === 'string' ? v : String(v);
 }
 
-function entry(d: Delta, indexA?: number, indexB?: number): DiffEntry {
+/** A delta as a diff entry: with its message, and the record indexes when it is of records. */
+export function entry(d: Delta, indexA?: number, indexB?: number): DiffEntry {
   let message: string;
   // Keys of connections and domains already say what they are (`conn 4`, `domain 1`).
   const where = d.section === 'watch' || d.section === 'node' || d.section === 'transaction' ? `${d.section} ${d.key}` : d.key;
@@ -274,7 +275,7 @@ export function eachFacetDifference(a: Facets, b: Facets, on: (field: string, ol
   for (const [field, vb] of b) if (!a.has(field) && vb !== null) on(field, null, vb);
 }
 
-function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
+export function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
   eachFacetDifference(a, b, (field, va, vb) => out.push(entry({ section, key, field, old: va, new: vb }, ia, ib)));
 }
 
