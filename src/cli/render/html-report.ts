@@ -269,6 +269,8 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
   let selectedOver = 0;
   let foundHere = -1;
 
+  const rules = new Map<string, number>();
+  const marks = { r: [] as number[], k: [] as number[], s: [] as number[] };
   const { summary, handlers: summaryHandlers } = summaryCollector();
   const domains = new DomainTracker();
   const names = new SpanNames();
@@ -299,7 +301,23 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
       header = h;
       summaryHandlers.onHeader(h);
       // (onFinding: whether the record just visited has a finding, for the reduced page)
-      if (o.check !== false) checker = new StreamChecker(h, reduced ? { onFinding: (x) => { if (x.recordIndex !== undefined) foundHere = x.recordIndex; } } : {});
+      // Every finding is marked (record, rule, severity: three numbers) as it is found; the
+      // checker keeps only the first FULL_FINDINGS whole (a stream broken throughout has one
+      // per record, 420 bytes each). onFinding also tells the reduced page whether the record
+      // just visited has a finding.
+      if (o.check !== false) {
+        checker = new StreamChecker(h, {
+          keepFindings: FULL_FINDINGS,
+          onFinding: (x) => {
+            if (x.recordIndex !== undefined) foundHere = x.recordIndex;
+            let k = rules.get(x.rule);
+            if (k === undefined) rules.set(x.rule, (k = rules.size));
+            marks.r.push(x.recordIndex ?? -1);
+            marks.k.push(k);
+            marks.s.push(SEVERITY_CODE[x.severity]);
+          },
+        });
+      }
     },
     onRecord: (r, loc, bytes) => {
       summaryHandlers.onRecord(r, loc, bytes);
@@ -369,15 +387,6 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
 
   // Every finding as (record, rule, severity) in one compressed part; messages for the first ones.
   if (findings) {
-    const rules = new Map<string, number>();
-    const marks = { r: [] as number[], k: [] as number[], s: [] as number[] };
-    for (const f of findings) {
-      let k = rules.get(f.rule);
-      if (k === undefined) rules.set(f.rule, (k = rules.size));
-      marks.r.push(f.recordIndex ?? -1);
-      marks.k.push(k);
-      marks.s.push(SEVERITY_CODE[f.severity]);
-    }
     write(`<script type="application/x-xsmig" data-part="findings">${b64gz(JSON.stringify({ ...marks, rules: [...rules.keys()].map((id) => [id, RULES.get(id)?.summary ?? '']) }))}</script>\n`);
   }
 
@@ -410,7 +419,7 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     spanNames: names.table,
     meanings: meanings.table,
     findings: findings?.slice(0, FULL_FINDINGS).map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null })) ?? null,
-    findingsTotal: findings?.length ?? null,
+    findingsTotal: findings ? marks.r.length : null,
     findingsNote: findingsNote ?? null,
     filter: o.filter ?? {},
     error: error ? { message: error.message, offset: error.offset, recordIndex: error.recordIndex } : null,
