@@ -98,8 +98,10 @@ console.log(`bench/scale: ${stream}, ${(bytes / MiB).toFixed(0)} MiB (${bytes} b
 console.log('| command | time | ratio to floor | peak RSS | exit | output | note |');
 console.log('|---|---|---|---|---|---|---|');
 let floor;
+/** Outputs of commands that failed (a later command that reads one is skipped). */
+const failed = new Set();
 for (const t of chosen) {
-  if (t.needs && !existsSync(t.needs)) {
+  if (t.needs && (!existsSync(t.needs) || failed.has(t.needs))) {
     console.log(`| \`${t.name}\` | - | - | - | skipped | - | its input was not made |`);
     continue;
   }
@@ -109,6 +111,7 @@ for (const t of chosen) {
   const rss = r.rssMiB === undefined ? '-' : `${r.rssMiB.toFixed(0)} MiB`;
   const ok = r.code === 0 || (r.code === 1 && /^diff|^check/.test(t.name));
   const note = ok ? '' : r.note.replace(/\|/g, '\\|').slice(0, 160);
+  if (!ok && t.output) failed.add(t.output);
   console.log(`| \`${t.name}\` | ${r.seconds.toFixed(1)} s | ${(r.seconds / floor).toFixed(1)} | ${rss} | ${r.code} | ${outSize} | ${note} |`);
   // (the decoded JSON is kept for encode; other outputs go at once: a 1 GB run makes several)
   if (t.output && t.output !== json) rmSync(t.output, { force: true });

@@ -16,12 +16,12 @@
 
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { decodeStream } from '../model/decode.js';
-import { decodeRecordFast, viewOf } from '../model/fast-decode.js';
+import { decodeRecordFast, viewOf, type FieldSelection } from '../model/fast-decode.js';
 import { StreamReader } from '../model/stream-reader.js';
 import type { StreamHeader, XsRecord } from '../model/types.js';
 import type { ByteOrder } from '../wire/constants.js';
 import { DecodeError } from '../wire/errors.js';
-import { compareFacets, diffStreams, entry, recordFacets, recordIdentity, sameValue, type DiffEntry, type DiffResult, type Section } from './diff.js';
+import { compareFacets, diffStreams, entry, recordFacets, recordIdentity, sameNodeRecord, sameValue, type DiffEntry, type DiffResult, type Section } from './diff.js';
 import { readAt } from './file-access.js';
 
 export interface FileSide {
@@ -102,6 +102,16 @@ interface Indexed {
   size: number;
 }
 
+/** The fields recordIdentity reads: pass 1 builds only these (values and permissions are not needed yet). */
+const IDENTITY_FIELDS: FieldSelection = {
+  NODE_DATA: ['connId', 'txId', 'path'],
+  WATCH_DATA: ['connId', 'wpath', 'token'],
+  WATCH_DATA_EXTENDED: ['connId', 'wpath', 'token'],
+  TRANSACTION_DATA: ['connId', 'txId'],
+  CONNECTION_DATA: ['connId'],
+  DOMAIN_DATA: ['domainId'],
+};
+
 /** Pass 1 over one file: header, record count, each item's hash and offset. */
 function indexFile(fd: number, mask = -1): Indexed {
   const size = fstatSync(fd).size;
@@ -125,7 +135,7 @@ function indexFile(fd: number, mask = -1): Indexed {
       hashKey(ident.section, ident.key, h);
       items.add(mask === -1 ? h[0]! : 0, (h[1]! & mask) >>> 0, loc.offset);
     },
-  }, { reuseLocation: true, chunksReused: true });
+  }, { reuseLocation: true, chunksReused: true, select: IDENTITY_FIELDS });
   const buf = Buffer.allocUnsafe(1 << 20);
   for (let at = 0; ; ) {
     const n = readAt(fd, buf, at, buf.length);
@@ -346,7 +356,8 @@ function compareIndexed(fa: number, ia: Indexed, fb: number, ib: Indexed): DiffR
     const identY = recordIdentity(ry)!;
     const base = nthA.has(x) ? kx.key.slice(0, kx.key.lastIndexOf(' #')) : kx.key;
     if (identY.section !== kx.section || identY.key !== base) throw new HashCollision();
-    if ((rx.type !== 'CONNECTION_DATA' || a.byteOrder === b.byteOrder) && sameValue(rx, ry)) continue;
+    // (sameNodeRecord: sameValue for two nodes, without the generic walk; the bulk of a stream)
+    if (rx.type === 'NODE_DATA' ? sameNodeRecord(rx, ry) : (rx.type !== 'CONNECTION_DATA' || a.byteOrder === b.byteOrder) && sameValue(rx, ry)) continue;
     const fx = recordFacets(rx, a.byteOrder);
     const fy = recordFacets(ry, b.byteOrder);
     compareFacets(kx.section, kx.key, fx.facets, fy.facets, semantic, x, y);
