@@ -138,6 +138,18 @@ const fmt = (x, d = 2) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixe
 // ---------------------------------------------------------------------------------------------
 // Tasks
 
+/** FILE converted to big-endian records, made once beside it (for the diff row). */
+function bigEndianOf(file) {
+  const be = file.replace(/\.bin$/, '-be.bin');
+  if (!existsSync(be) && existsSync(cliMain)) {
+    const tmp = `${be}.tmp-${process.pid}`;
+    const r = spawnSync(process.execPath, [cliMain, 'convert', '--byte-order', 'big', file, '-o', tmp], { stdio: 'ignore' });
+    if (r.status === 0) renameSync(tmp, be);
+    else rmSync(tmp, { force: true });
+  }
+  return be;
+}
+
 let cliHelp;
 function cliAvailable(cmd) {
   if (!existsSync(cliMain)) return 'dist/cli/main.js not built';
@@ -161,6 +173,12 @@ async function main() {
     { name: 'xsmig check', cli: 'check', args: [cliMain, 'check', file], target: 3, okCodes: [0, 1] },
     { name: 'xsmig dump > /dev/null', cli: 'dump', args: [cliMain, 'dump', file], target: 6, stdoutToNull: true },
     { name: 'xsmig convert --byte-order big', cli: 'convert', args: [cliMain, 'convert', '--byte-order', 'big', file, '-o', tmpOut], target: 4, okCodes: [0, 1] },
+    // Issue 16's targets: the commands without one so far.
+    { name: 'xsmig tree -p > /dev/null', cli: 'tree', args: [cliMain, 'tree', '-p', file], target: 5, stdoutToNull: true },
+    { name: 'xsmig dump --json > /dev/null', cli: 'dump', args: [cliMain, 'dump', '--json', file], target: 10, stdoutToNull: true },
+    { name: 'xsmig decode > /dev/null', cli: 'decode', args: [cliMain, 'decode', file], target: 12, stdoutToNull: true },
+    // (two streams read: the ratio is to the floor of both, twice the one floor read)
+    { name: 'xsmig diff A (A big-endian), to the floor of both', cli: 'diff', args: [cliMain, 'diff', file, bigEndianOf(file)], target: 12, floorFactor: 2, okCodes: [1], stdoutToNull: true },
   ].filter((t) => filters.length === 0 || filters.some((f) => t.name.includes(f)));
 
   console.log(`xsmig bench: ${file} (made by ${about.generator})`);
@@ -198,7 +216,7 @@ async function main() {
         break;
       }
       floorWalls.push(f.wall);
-      ratios.push(r.wall / f.wall);
+      ratios.push(r.wall / (f.wall * (t.floorFactor ?? 1)));
       walls.push(r.wall);
       if (r.usage) {
         rss.push(r.usage.maxRSSKiB / 1024);

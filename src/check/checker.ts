@@ -109,6 +109,15 @@ export interface CheckerOptions {
   expectedNodes?: number;
   /** The host's unique-id of each domain (CheckOptions.hostIds). */
   hostIds?: ReadonlyMap<number, bigint>;
+  /**
+   * Bounding the findings kept (`xsmig check`; issue 16): each finding goes to onFinding as it
+   * is found, and the report keeps only the first `keepFindings` of them (default: all). A
+   * broken stream can have a finding per record (2 M records, 940 MB of findings), so a caller
+   * that streams them counts them itself from onFinding. The report's `ok` still counts every
+   * error finding, kept or not.
+   */
+  onFinding?: (f: Finding) => void;
+  keepFindings?: number;
 }
 
 /** A domain the target releases at the end of the restore (finishReleases). */
@@ -237,6 +246,10 @@ function quotaList(qs: readonly Quota[]): string {
 /** Checks one stream record by record; see the module comment. */
 export class StreamChecker {
   private readonly findings: Finding[] = [];
+  /** CheckerOptions.onFinding, keepFindings; an error found (kept or not), for the report's ok. */
+  private readonly onFinding: ((f: Finding) => void) | undefined;
+  private readonly keepFindings: number;
+  private errorFound = false;
   private readonly losses: TargetLoss[] = [];
   /** Items the target loses unless the host agrees (CheckReport.hostDependent). */
   private readonly hostItems: TargetLoss[] = [];
@@ -279,6 +292,8 @@ export class StreamChecker {
   constructor(readonly header: StreamHeader, opts: CheckerOptions = {}) {
     this.profile = opts.target ? PROFILES[opts.target] : undefined;
     this.hostIds = opts.hostIds;
+    this.onFinding = opts.onFinding;
+    this.keepFindings = opts.keepFindings ?? Infinity;
     if (this.profile?.daemon) {
       this.ownedCount = new Uint32Array(DOMID_TABLE);
       this.permEntryCount = new Uint32Array(DOMID_TABLE);
@@ -296,7 +311,9 @@ export class StreamChecker {
     const f: Finding = { rule, severity: def.severity, message: `${describePlace(place)}: ${text}`, ...place };
     if (who.connId !== undefined) f.connId = who.connId;
     if (who.domid !== undefined) f.domid = who.domid;
-    this.findings.push(f);
+    if (f.severity === 'error') this.errorFound = true;
+    this.onFinding?.(f);
+    if (this.findings.length < this.keepFindings) this.findings.push(f);
   }
 
   private lose(kind: TargetLoss['kind'], place: Place, subject: string, text: string, who: Who = {}, effect?: RestoreEffect): void {
@@ -1205,7 +1222,7 @@ export class StreamChecker {
     this.finishDomains();
     this.finishReleases();
     const findings = this.findings;
-    const report: CheckReport = { findings, ok: !findings.some((f) => f.severity === 'error') };
+    const report: CheckReport = { findings, ok: !this.errorFound };
     if (this.profile) {
       report.losses = this.losses;
       report.hostDependent = this.hostItems;

@@ -253,7 +253,8 @@ export function showDelta(v: DeltaValue): string {
   return v === null ? 'none' : typeof v === 'string' ? v : String(v);
 }
 
-function entry(d: Delta, indexA?: number, indexB?: number): DiffEntry {
+/** A delta as a diff entry: with its message, and the record indexes when it is of records. */
+export function entry(d: Delta, indexA?: number, indexB?: number): DiffEntry {
   let message: string;
   // Keys of connections and domains already say what they are (`conn 4`, `domain 1`).
   const where = d.section === 'watch' || d.section === 'node' || d.section === 'transaction' ? `${d.section} ${d.key}` : d.key;
@@ -282,7 +283,7 @@ function specText(f: Facets): string | null {
   return parts.length ? parts.join(', ') : null;
 }
 
-function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
+export function compareFacets(section: Section, key: string, a: Facets, b: Facets, out: DiffEntry[], ia?: number, ib?: number): void {
   if (section === 'connection' && a.get('conn-type') !== b.get('conn-type')) {
     // A ring on one side, a socket on the other: one conn-spec entry with each side's whole
     // spec, not the fields of two different forms listed against each other.

@@ -19,6 +19,16 @@ import { checkSalvaged, faultLines, salvageInput, salvageJson, salvageVerdict } 
  */
 const PIPE_ROOM = 256 << 20;
 
+/**
+ * How many findings `check --json` lists (the first ones found); every finding is counted, by
+ * severity (`counts`) and by rule (`byRule`), and the human form prints every one as found. A
+ * stream can have a finding per record: 2 M records once kept 940 MB of them (issue 16).
+ */
+export const JSON_FINDINGS_KEPT = 1000;
+
+/** Above this many findings, the human form adds the count of each rule after them. */
+const TALLY_ABOVE = 10;
+
 interface Args {
   file?: string;
   target?: TargetName;
@@ -95,7 +105,20 @@ export const checkCommand: CommandModule<object, Args> = {
       if (argv.salvage) return checkSalvagedInput(input, argv);
       const size = inputSize(input);
       const room = size ?? PIPE_ROOM;
-      const reader = new CheckReader({ ...(target ? { target } : {}), ...(hostIds ? { hostIds } : {}), inputSize: room });
+      const c = palette(useColor());
+      const out = new BlockWriter(1);
+      // Findings are printed (or counted, for --json) as they are found; the checker keeps
+      // only the first JSON_FINDINGS_KEPT.
+      const byRule = new Map<string, { severity: Severity; count: number }>();
+      const counts = { error: 0, warning: 0, info: 0 };
+      const onFinding = (f: Finding): void => {
+        counts[f.severity]++;
+        const r = byRule.get(f.rule);
+        if (r) r.count++;
+        else byRule.set(f.rule, { severity: f.severity, count: 1 });
+        if (!argv.json) out.line(`${severityLabel(f.severity, c)} ${c.dim(f.rule)}  ${f.message}`);
+      };
+      const reader = new CheckReader({ ...(target ? { target } : {}), ...(hostIds ? { hostIds } : {}), inputSize: room, onFinding, keepFindings: JSON_FINDINGS_KEPT });
       const progress = new Progress(size);
       let read = 0;
       let checked: CheckedStream;
@@ -112,25 +135,28 @@ export const checkCommand: CommandModule<object, Args> = {
         checked = reader.finish();
       } finally {
         progress.done();
+        // (the findings before a fault in the stream are printed too)
+        out.flush();
       }
       const report = checked.report;
       const stream = { header: checked.header, records: { length: checked.records } };
-      const counts = countBySeverity(report);
       // (Items that depend on the host's unique-ids do not fail the verdict: they are said.)
       const blocking = report.losses ?? [];
-      const losses = [...blocking, ...(report.hostDependent ?? [])];
       const strict = Boolean(argv.strict);
       const pass = counts.error === 0 && (!strict || counts.warning === 0) && blocking.length === 0;
 
-      const out = new BlockWriter(1);
       if (argv.json) {
+        const total = counts.error + counts.warning + counts.info;
         const obj = {
           file: input.label,
           version: stream.header.version,
           byteOrder: stream.header.byteOrder,
           records: stream.records.length,
           counts,
+          // The first JSON_FINDINGS_KEPT findings; all of them are counted in counts and byRule.
           findings: report.findings,
+          findingsOmitted: total - report.findings.length,
+          byRule: Object.fromEntries(byRule),
           // Without --target there is no reader analysis: null, not an empty list.
           target: target ?? null,
           ready: target ? blocking.length === 0 : null,
@@ -141,7 +167,7 @@ export const checkCommand: CommandModule<object, Args> = {
         };
         out.line(JSON.stringify(obj, null, 2));
       } else {
-        printHuman(out, input.label, stream.header.version, stream.header.byteOrder, stream.records.length, report, target, strict);
+        printHuman(out, c, input.label, stream.header.version, stream.header.byteOrder, stream.records.length, report, counts, byRule, target, strict);
       }
       out.flush();
       return pass ? EXIT.OK : EXIT.FINDING;
@@ -169,26 +195,37 @@ function checkSalvagedInput(input: ReturnType<typeof resolveInput>, argv: Args):
   } else {
     const c = palette(useColor());
     for (const l of faultLines(sv)) out.line(c.red(l));
-    printHuman(out, input.label, sv.header.version, sv.header.byteOrder, sv.records.length, report, target, strict);
+    const byRule = new Map<string, { severity: Severity; count: number }>();
+    for (const f of report.findings) {
+      out.line(`${severityLabel(f.severity, c)} ${c.dim(f.rule)}  ${f.message}`);
+      const r = byRule.get(f.rule);
+      if (r) r.count++;
+      else byRule.set(f.rule, { severity: f.severity, count: 1 });
+    }
+    printHuman(out, c, input.label, sv.header.version, sv.header.byteOrder, sv.records.length, report, counts, byRule, target, strict);
   }
   out.flush();
   const v = salvageVerdict(input.label, sv);
   return v !== EXIT.OK ? v : pass ? EXIT.OK : EXIT.FINDING;
 }
 
+/** The summary after the findings (printed as found): per rule when many, the verdict, the target's losses. */
 function printHuman(
   out: BlockWriter,
+  c: Palette,
   label: string,
   version: number,
   byteOrder: string,
   records: number,
   report: CheckReport,
+  n: { error: number; warning: number; info: number },
+  byRule: ReadonlyMap<string, { severity: Severity; count: number }>,
   target: TargetName | undefined,
   strict: boolean,
 ): void {
-  const c = palette(useColor());
-  for (const f of report.findings as Finding[]) out.line(`${severityLabel(f.severity, c)} ${c.dim(f.rule)}  ${f.message}`);
-  const n = countBySeverity(report);
+  if (n.error + n.warning + n.info > TALLY_ABOVE) {
+    out.line(`findings by rule: ${[...byRule].map(([rule, r]) => `${rule} ${r.count}`).join(', ')}`);
+  }
   const verdict = n.error > 0 ? c.red('not sound') : n.warning > 0 ? c.yellow(strict ? 'warnings (--strict fails them)' : 'sound, with warnings') : c.green('sound');
   out.line(
     `${label}: ${verdict}: ${plural(n.error, 'error')}, ${plural(n.warning, 'warning')}, ${plural(n.info, 'info', 'info')} ` +

@@ -126,7 +126,22 @@ const CLIENT = String.raw`
 const $ = (id) => document.getElementById(id);
 const CFG = JSON.parse($('xsmig-config').textContent);
 /*GLOB_TO_REGEXP*/
-const N = CFG.records;
+// Positions in the page's list: every record, or (a stream above the page's budget) the
+// records it holds, whose record indexes are then realIx[i] (ascending).
+const N = CFG.kept === null ? CFG.records : CFG.kept;
+const realIx = CFG.kept === null ? null : new Float64Array(N);
+function rx(i) { return realIx ? realIx[i] : i; }
+/** The position of record index r, or -1 when the page does not hold it. */
+function posOfReal(r) {
+  if (!realIx) return r >= 0 && r < N ? r : -1;
+  let lo = 0, hi = N - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (realIx[mid] === r) return mid;
+    if (realIx[mid] < r) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
+}
 const COLORS = 12;
 const ROW = 20;
 const SEV = { error: 3, warning: 2, info: 1 };
@@ -180,6 +195,7 @@ async function loadIndex() {
         conn[i] = c.c[j] === null ? -1 : c.c[j];
         dom[i] = c.d[j] === null ? -1 : c.d[j];
         paths[i] = c.p[j]; descs[i] = c.s[j]; anomalous[i] = c.a[j]; chunkOf[i] = k;
+        if (realIx) realIx[i] = c.x[j];
       }
     });
     $('headline').textContent = 'loading the record index: ' + Math.min(chunkParts.length, b + BATCH) + ' of ' + chunkParts.length + ' chunks';
@@ -275,7 +291,7 @@ function applyFilters() {
     out[n++] = i;
   }
   shown = out.subarray(0, n);
-  $('f-count').textContent = n === N ? N + ' records' : n + ' of ' + N + ' records';
+  $('f-count').textContent = (n === N ? N + ' records' : n + ' of ' + N + ' records') + (realIx ? ' held (' + CFG.records + ' in the stream)' : '');
   list.setCount(n);
   const pos = posOf(cur);
   if (pos >= 0) list.scrollTo(pos, false);
@@ -301,7 +317,7 @@ function listRow(k) {
   if (f) mark.title = f.map((x) => x.severity + ' ' + x.rule + ': ' + x.message).join('\n');
   else if (anomalous[i]) mark.title = 'the decoder kept an anomaly (non-canonical framing, padding or string)';
   const name = typeName(typeCode[i]);
-  row.append(mark, el('span', 'ix', '#' + i), el('span', 'of', hex(off[i], OFFW)), el('span', 'ty t' + typeCode[i], name.replace(/_DATA(_|$)/, '$1')), el('span', 'ds', descs[i]));
+  row.append(mark, el('span', 'ix', '#' + rx(i)), el('span', 'of', hex(off[i], OFFW)), el('span', 'ty t' + typeCode[i], name.replace(/_DATA(_|$)/, '$1')), el('span', 'ds', descs[i]));
   row.title = name + ' @' + off[i];
   return row;
 }
@@ -349,7 +365,7 @@ async function select(i, scrollList) {
   cur = i;
   const pos = posOf(i);
   if (scrollList && pos >= 0) list.scrollTo(pos, true); else list.render();
-  try { history.replaceState(null, '', '#r' + i); } catch (e) { /* some file: pages refuse it: only the address is lost */ }
+  try { history.replaceState(null, '', '#r' + rx(i)); } catch (e) { /* some file: pages refuse it: only the address is lost */ }
   const ch = await loadChunk(chunkOf[i]);
   if (cur !== i) return;
   const d = expand(ch.detail[i - ch.first]);
@@ -370,7 +386,7 @@ async function select(i, scrollList) {
 
 function renderHead() {
   const i = det.i;
-  $('rec-title').textContent = '#' + i + ' @' + off[i] + ' (0x' + off[i].toString(16) + ') ' + typeName(typeCode[i]) + ' len ' + declLen[i] + (det.nonCanonicalLen ? '  (non-canonical len)' : '');
+  $('rec-title').textContent = '#' + rx(i) + ' @' + off[i] + ' (0x' + off[i].toString(16) + ') ' + typeName(typeCode[i]) + ' len ' + declLen[i] + (det.nonCanonicalLen ? '  (non-canonical len)' : '');
   const notes = $('rec-notes');
   notes.replaceChildren();
   for (const f of findingsBy.get(i) || []) {
@@ -580,12 +596,13 @@ async function setupFindings() {
   for (let k = 0; k < m.r.length; k++) {
     const severity = NAMES[m.s[k]];
     counts[severity]++;
-    if (m.r[k] < 0) continue;
+    const at = m.r[k] < 0 ? -1 : posOfReal(m.r[k]);
+    if (at < 0) continue;
     const rule = m.rules[m.k[k]];
     const full = CFG.findings[k];
     const f = full || { rule: rule[0], severity, message: rule[1] + ' (message not in this page: xsmig check lists every one)', recordIndex: m.r[k] };
-    if (!findingsBy.has(m.r[k])) findingsBy.set(m.r[k], []);
-    findingsBy.get(m.r[k]).push(f);
+    if (!findingsBy.has(at)) findingsBy.set(at, []);
+    findingsBy.get(at).push(f);
   }
   title.textContent = 'Findings: ' + counts.error + ' errors, ' + counts.warning + ' warnings, ' + counts.info + ' notes' + (CFG.findingsNote ? ' (' + CFG.findingsNote + ')' : '');
   if (!CFG.findingsTotal) out.textContent = 'check found nothing to report';
@@ -593,7 +610,7 @@ async function setupFindings() {
   for (const f of CFG.findings.slice(0, LIMIT)) {
     const line = el('div', 'finding' + (f.recordIndex !== null ? ' link' : ''));
     line.append(el('span', 'sev sev-' + f.severity, f.severity), el('span', null, (f.recordIndex !== null ? '#' + f.recordIndex + ' ' : '') + f.rule + ': ' + f.message));
-    if (f.recordIndex !== null) line.addEventListener('click', () => select(f.recordIndex, true));
+    if (f.recordIndex !== null && posOfReal(f.recordIndex) >= 0) line.addEventListener('click', () => select(posOfReal(f.recordIndex), true));
     out.appendChild(line);
   }
   if (CFG.findingsTotal > LIMIT) out.appendChild(el('div', 'finding', (CFG.findingsTotal - LIMIT) + ' more: the list marks them on their records, and xsmig check lists every one'));
@@ -606,6 +623,12 @@ async function main() {
     b.hidden = false;
     b.textContent = 'This stream does not decode to the end: ' + CFG.error.message + '. The records before the fault are shown.';
   }
+  if (CFG.reducedNote) {
+    // (the same note is at the end of the page, for a reader without the script)
+    const b = $('banner');
+    b.hidden = false;
+    b.textContent = (CFG.error ? b.textContent + ' ' : '') + CFG.reducedNote;
+  }
   if (typeof DecompressionStream === 'undefined') {
     $('headline').textContent = 'This browser cannot unpack the report (it lacks DecompressionStream); use a current Chromium, Firefox or Safari.';
     return;
@@ -616,15 +639,15 @@ async function main() {
   setupTypes();
   const h = CFG.header;
   $('headline').textContent = (h ? 'version ' + h.version + ', ' + h.byteOrder + '-endian records' + (h.reservedFlags ? ', reserved flags 0x' + h.reservedFlags.toString(16) : '') + ' \u00b7 ' : '') +
-    N + ' records \u00b7 ' + CFG.bytes + ' bytes' + (CFG.trailing ? ' (' + CFG.trailing + ' after END)' : '') +
+    CFG.records + ' records' + (realIx ? ' (' + N + ' in this page)' : '') + ' \u00b7 ' + CFG.bytes + ' bytes' + (CFG.trailing ? ' (' + CFG.trailing + ' after END)' : '') +
     (CFG.findingsTotal !== null ? ' \u00b7 ' + CFG.findingsTotal + ' findings' : '');
   applyFilters();
   const m = /^#r(\d+)$/.exec(location.hash);
-  const want = m ? Number(m[1]) : shown.length ? shown[0] : 0;
+  const want = m && posOfReal(Number(m[1])) >= 0 ? posOfReal(Number(m[1])) : shown.length ? shown[0] : 0;
   document.body.dataset.ready = '1';
   window.addEventListener('hashchange', () => {
     const h = /^#r(\d+)$/.exec(location.hash);
-    if (h && Number(h[1]) !== cur) select(Number(h[1]), true);
+    if (h && posOfReal(Number(h[1])) >= 0 && posOfReal(Number(h[1])) !== cur) select(posOfReal(Number(h[1])), true);
   });
   if (N) await select(want, true);
 }

@@ -26,7 +26,7 @@ import { ALL_RECORD_TYPE_NAMES, RecordType, reservedDomidName, type ByteOrder } 
 import { DecodeError } from '../../wire/errors.js';
 import { palette } from '../color.js';
 import { checkSummaryOf, renderSummary, summaryCollector } from '../commands/info.js';
-import { DomainTracker, globToRegExp, recordConnId, recordPath } from '../filters.js';
+import { DomainTracker, globToRegExp, makeFilter, recordConnId, recordPath } from '../filters.js';
 import { REPORT_BODY, REPORT_CSS, reportScript } from './html-assets.js';
 import { escapeHtml, jsonForScript, xsEscape, xsEscapeString } from './escape.js';
 import { recordFields, recordSpans, spanLabel } from './record.js';
@@ -40,6 +40,15 @@ export interface HtmlReportOptions {
   check?: boolean;
   /** Filters preset in the page (from dump's --type, --path, --conn, --domid). */
   filter?: { types?: string[] | undefined; path?: string | undefined; conn?: number | undefined; domid?: number | undefined };
+  /**
+   * Bytes of record data the page embeds at most (default HTML_BUDGET). Above it the page holds
+   * the overview (summary, findings), the records with anomalies or findings, and the records
+   * that `filter` and `range` select (no filter: the first ones), up to the budget, and says
+   * what it left out and how to get it.
+   */
+  budget?: number;
+  /** Above the budget: only records with index in [first, last] (with the filter, if any). */
+  range?: [first: number, last: number];
   /** Records per chunk and stream bytes per chunk (a chunk closes at whichever comes first). */
   chunkRecords?: number;
   chunkBytes?: number;
@@ -69,7 +78,18 @@ export interface IndexChunk {
   s: string[];
   /** 1 when the decoder kept an anomaly on the record */
   a: number[];
+  /** Above the budget: the record index of each (`first` then counts the kept records). */
+  x?: number[];
 }
+
+/**
+ * The record data (stream bytes) a page embeds in full: a 16 MB stream gives a page of about
+ * 10 MB that a browser opens in a few seconds; a 443 MB stream once gave a 502 MB page that
+ * none opened (issue 16).
+ */
+export const HTML_BUDGET = 16 << 20;
+/** Above the budget, records with anomalies or findings are kept up to this many bytes more. */
+const MARKED_BUDGET = 4 << 20;
 
 const DESC_MAX = 160;
 /**
@@ -196,6 +216,10 @@ function recordDetail(r: XsRecord, loc: RecordLocation, bytes: Uint8Array, order
   return d;
 }
 
+function plural(n: number, one: string): string {
+  return `${n} ${n === 1 ? one : `${one}s`}`;
+}
+
 function b64gz(data: string | Uint8Array): string {
   return gzipSync(typeof data === 'string' ? Buffer.from(data, 'utf8') : data, { level: 6 }).toString('base64');
 }
@@ -231,6 +255,22 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
   write(`<title>${escapeHtml(`xsmig: ${o.label}`)}</title>\n<style>${REPORT_CSS}</style>\n</head>\n<body>\n`);
   write(`<div id="app"><header id="top"><h1>xsmig <span id="label">${escapeHtml(o.label)}</span></h1><div id="headline">loading...</div><noscript>This report needs JavaScript (its own inline script; it makes no network access).</noscript></header>\n${REPORT_BODY}\n`);
 
+  // Above the budget, which records the page keeps (see HtmlReportOptions.budget).
+  const budget = o.budget ?? HTML_BUDGET;
+  const reduced = input.length > budget;
+  const f = o.filter ?? {};
+  const selects = reduced ? makeFilter({ type: f.types?.join(','), path: f.path, conn: f.conn, domid: f.domid }) : undefined;
+  const narrowed = selects !== undefined || o.range !== undefined;
+  let keptBytes = 0;
+  let markedBytes = 0;
+  let kept = 0;
+  let omitted = 0;
+  let omittedBytes = 0;
+  let selectedOver = 0;
+  let foundHere = -1;
+
+  const rules = new Map<string, number>();
+  const marks = { r: [] as number[], k: [] as number[], s: [] as number[] };
   const { summary, handlers: summaryHandlers } = summaryCollector();
   const domains = new DomainTracker();
   const names = new SpanNames();
@@ -260,15 +300,56 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     onHeader: (h) => {
       header = h;
       summaryHandlers.onHeader(h);
-      if (o.check !== false) checker = new StreamChecker(h);
+      // (onFinding: whether the record just visited has a finding, for the reduced page)
+      // Every finding is marked (record, rule, severity: three numbers) as it is found; the
+      // checker keeps only the first FULL_FINDINGS whole (a stream broken throughout has one
+      // per record, 420 bytes each). onFinding also tells the reduced page whether the record
+      // just visited has a finding.
+      if (o.check !== false) {
+        checker = new StreamChecker(h, {
+          keepFindings: FULL_FINDINGS,
+          onFinding: (x) => {
+            if (x.recordIndex !== undefined) foundHere = x.recordIndex;
+            let k = rules.get(x.rule);
+            if (k === undefined) rules.set(x.rule, (k = rules.size));
+            marks.r.push(x.recordIndex ?? -1);
+            marks.k.push(k);
+            marks.s.push(SEVERITY_CODE[x.severity]);
+          },
+        });
+      }
     },
     onRecord: (r, loc, bytes) => {
       summaryHandlers.onRecord(r, loc, bytes);
       checker?.visit(r, loc);
       const domid = domains.domidOf(r);
+      const anomalies = recordAnomalies(r, loc).map((a) => a.message);
+      if (reduced) {
+        // (every record goes through the filter: it tracks connections for --domid)
+        const inRange = o.range === undefined || (loc.index >= o.range[0] && loc.index <= o.range[1]);
+        const chosen = (selects ? selects(r) : true) && inRange;
+        const marked = anomalies.length > 0 || foundHere === loc.index;
+        let keep = false;
+        if (chosen && keptBytes + loc.wireLen <= budget) {
+          keep = true;
+          keptBytes += loc.wireLen;
+        } else if (marked && markedBytes + loc.wireLen <= MARKED_BUDGET) {
+          keep = true;
+          markedBytes += loc.wireLen;
+        } else if (chosen) selectedOver++;
+        if (!keep) {
+          omitted++;
+          omittedBytes += loc.wireLen;
+          records++;
+          return;
+        }
+        kept++;
+      }
       // A chunk covers consecutive bytes: close it when full (or, defensively, at a gap).
       if (chunk && (chunk.t.length >= chunkRecords || chunkEnd - chunk.offset >= chunkBytes || loc.offset !== chunkEnd)) flush();
-      if (!chunk) chunk = { first: loc.index, offset: loc.offset, t: [], w: [], l: [], c: [], d: [], p: [], s: [], a: [] };
+      // (Reduced: `first` is the position among the kept records, `x` their record indexes.)
+      if (!chunk) chunk = { first: reduced ? kept - 1 : loc.index, offset: loc.offset, t: [], w: [], l: [], c: [], d: [], p: [], s: [], a: [], ...(reduced ? { x: [] } : {}) };
+      chunk.x?.push(loc.index);
       chunk.t.push(loc.typeCode);
       chunk.w.push(loc.wireLen);
       chunk.l.push(loc.len);
@@ -276,7 +357,6 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
       chunk.d.push(domid ?? null);
       chunk.p.push(recordPath(r) ?? null);
       chunk.s.push(recordDescription(r));
-      const anomalies = recordAnomalies(r, loc).map((a) => a.message);
       chunk.a.push(anomalies.length ? 1 : 0);
       details.push(JSON.stringify(recordDetail(r, loc, bytes, header!.byteOrder, o.maxBytes, names, meanings, anomalies)));
       chunkEnd = loc.offset + loc.wireLen;
@@ -308,18 +388,20 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
 
   // Every finding as (record, rule, severity) in one compressed part; messages for the first ones.
   if (findings) {
-    const rules = new Map<string, number>();
-    const marks = { r: [] as number[], k: [] as number[], s: [] as number[] };
-    for (const f of findings) {
-      let k = rules.get(f.rule);
-      if (k === undefined) rules.set(f.rule, (k = rules.size));
-      marks.r.push(f.recordIndex ?? -1);
-      marks.k.push(k);
-      marks.s.push(SEVERITY_CODE[f.severity]);
-    }
     write(`<script type="application/x-xsmig" data-part="findings">${b64gz(JSON.stringify({ ...marks, rules: [...rules.keys()].map((id) => [id, RULES.get(id)?.summary ?? '']) }))}</script>\n`);
   }
 
+  let reducedNote: string | null = null;
+  if (reduced) {
+    const mib = (n: number): string => `${(n / (1 << 20)).toFixed(1)} MiB`;
+    const what = narrowed
+      ? `the ${plural(kept, 'record')} that the filters${o.range ? ' and the record range' : ''} select${selectedOver ? ` (up to ${mib(budget)}: ${selectedOver} more selected ones did not fit)` : ''}`
+      : `the first ${plural(kept, 'record')} (${mib(keptBytes)})`;
+    reducedNote = `This stream holds ${mib(input.length)} of records, more than this page's budget of ${mib(budget)}: the page holds the overview (summary and every finding), ` +
+      `the records with anomalies or findings (up to ${mib(MARKED_BUDGET)}), and ${what}. It leaves out ${plural(omitted, 'record')} (${mib(omittedBytes)}). ` +
+      'To see others, narrow the page with dump --html --type TYPES, --path GLOB, --conn ID or --domid ID; every record is in xsmig dump (add --hex for the bytes) and dump --json.';
+    write(`<div id="budget-note" style="padding:6px 12px;background:#fff8c5;border-bottom:1px solid #d4a72c">${escapeHtml(reducedNote)}</div>\n`);
+  }
   const summaryText = header ? renderSummary(summary, o.label, palette(false)).join('\n') : '';
   write(`<pre id="summary-text" hidden>${escapeHtml(summaryText)}</pre>\n`);
   const typeNames: Record<number, string> = {};
@@ -329,13 +411,16 @@ export function writeHtmlReport(input: Uint8Array, o: HtmlReportOptions, write: 
     header: header ?? null,
     bytes: input.length,
     records,
+    // Above the budget: how many records the page holds (their indexes are in the chunks).
+    kept: reduced ? kept : null,
+    reducedNote,
     chunks,
     trailing,
     typeNames,
     spanNames: names.table,
     meanings: meanings.table,
     findings: findings?.slice(0, FULL_FINDINGS).map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, recordIndex: f.recordIndex ?? null, offset: f.offset ?? null })) ?? null,
-    findingsTotal: findings?.length ?? null,
+    findingsTotal: findings ? marks.r.length : null,
     findingsNote: findingsNote ?? null,
     filter: o.filter ?? {},
     error: error ? { message: error.message, offset: error.offset, recordIndex: error.recordIndex } : null,

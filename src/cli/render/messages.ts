@@ -27,16 +27,29 @@ export const WIRE_HEADER_SIZE = 16;
 
 /** Splits pending data into messages; `rest` holds a trailing fragment shorter than a header. */
 export function splitMessages(data: Uint8Array, order: ByteOrder): { messages: WireMessage[]; rest: Uint8Array } {
+  const messages: WireMessage[] = [];
+  const end = eachMessage(data, order, (m) => {
+    messages.push(m);
+    return true;
+  });
+  return { messages, rest: data.subarray(end) };
+}
+
+/**
+ * Walks the messages of pending data one at a time (nothing kept): `on` gets each message and
+ * its offset in `data`, and returns false to stop. Returns the offset reached: where the walk
+ * stopped, or the start of a trailing fragment shorter than a header.
+ */
+export function eachMessage(data: Uint8Array, order: ByteOrder, on: (m: WireMessage, at: number) => boolean): number {
   const little = order === 'little';
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const messages: WireMessage[] = [];
   let pos = 0;
   while (pos + WIRE_HEADER_SIZE <= data.length) {
     const type = view.getUint32(pos, little);
     const len = view.getUint32(pos + 12, little);
     const start = pos + WIRE_HEADER_SIZE;
     const end = Math.min(data.length, start + len);
-    messages.push({
+    const m: WireMessage = {
       type,
       typeName: XS_MESSAGE_TYPES[type] ?? `type ${type}`,
       reqId: view.getUint32(pos + 4, little),
@@ -44,10 +57,24 @@ export function splitMessages(data: Uint8Array, order: ByteOrder): { messages: W
       len,
       payload: data.subarray(start, end),
       complete: end - start === len,
-    });
+    };
+    if (!on(m, pos)) return pos;
     pos = end;
   }
-  return { messages, rest: data.subarray(pos) };
+  return pos;
+}
+
+/** How many messages (a trailing fragment counted as one) pending data holds from `from` on. */
+export function countMessages(data: Uint8Array, order: ByteOrder, from: number): number {
+  const little = order === 'little';
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let n = 0;
+  let pos = from;
+  while (pos + WIRE_HEADER_SIZE <= data.length) {
+    n++;
+    pos = Math.min(data.length, pos + WIRE_HEADER_SIZE + view.getUint32(pos + 12, little));
+  }
+  return pos < data.length ? n + 1 : n;
 }
 
 /**

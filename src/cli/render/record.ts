@@ -13,7 +13,7 @@ import type { Permission, Quota, RecordLocation, XsRecord } from '../../model/ty
 import type { Palette } from '../color.js';
 import { showBytes, xsEscapeString } from './escape.js';
 import { domidText } from './names.js';
-import { messageSpans, splitMessages } from './messages.js';
+import { countMessages, eachMessage, messageSpans, splitMessages, WIRE_HEADER_SIZE } from './messages.js';
 
 export interface RenderOptions {
   order: ByteOrder;
@@ -41,7 +41,9 @@ export function recordSpans(r: XsRecord, loc: RecordLocation, bytes: Uint8Array,
   if (layout) {
     const limit = r.type === 'WATCH_DATA_EXTENDED' && r.producerDefect ? bytes.length : Math.min(bytes.length, 8 + loc.len);
     const w = walkSpans(layout, bytes, 8, limit, order, { recordIndex: loc.index, recordType: loc.typeCode }, abs);
-    spans.push(...w.spans);
+    // (a loop, not push(...w.spans): a NODE_DATA may hold 65,535 permissions, a quota record
+    // 65,535 quotas, and a spread of that many arguments overflows the stack)
+    for (const s of w.spans) spans.push(s);
     end = w.end;
   } else if (r.type === 'UNKNOWN') {
     spans.push({ path: 'body', name: 'body', doc: 'body of an unknown record type', start: abs + 8, end: abs + 8 + r.body.length });
@@ -252,14 +254,23 @@ export function recordFields(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
         // out-data starts with the unsent rest of a partly sent response (out-resp-len bytes,
         // no header of its own); whole messages follow.
         const partial = key === 'outData' && r.type === 'CONNECTION_DATA' ? Math.min(r.outRespLen, v.length) : 0;
+        // With --max-bytes N, only the messages that start in the first N bytes are listed (at
+        // least one), then one line for the rest: 16 MiB of zeros is a million empty CONTROL
+        // messages, a million lines otherwise.
         const lines: { kind: string; rest: string }[] = [];
         if (partial) lines.push({ kind: '', rest: `rest of a partly sent response, ${partial} bytes: ${showBytes(v.subarray(0, partial), maxBytes)}` });
-        const { messages, rest } = splitMessages(v.subarray(partial), order);
-        for (const msg of messages) {
+        const data = v.subarray(partial);
+        const reached = eachMessage(data, order, (msg, at) => {
+          if (maxBytes > 0 && lines.length > 0 && partial + at >= maxBytes) return false;
           const state = msg.complete ? '' : `, ${msg.payload.length} of ${msg.len} payload bytes received`;
           lines.push({ kind: msg.typeName, rest: ` req-id ${msg.reqId} tx-id ${msg.txId} len ${msg.len}${state}: ${showBytes(msg.payload, maxBytes)}` });
-        }
-        if (rest.length) lines.push({ kind: '', rest: `fragment of a message header: ${showBytes(rest, maxBytes)}` });
+          return true;
+        });
+        const rest = data.subarray(reached);
+        if (rest.length >= WIRE_HEADER_SIZE) {
+          const n = countMessages(data, order, reached);
+          lines.push({ kind: '', rest: `... ${n} more message${n === 1 ? '' : 's'} in the last ${rest.length} bytes (--max-bytes 0 shows all)` });
+        } else if (rest.length) lines.push({ kind: '', rest: `fragment of a message header: ${showBytes(rest, maxBytes)}` });
         field(s.name, `${v.length} bytes`, undefined, [si], { messages: lines });
       } else if (key === 'dataPad') {
         field(s.name, Buffer.from(v).toString('hex'), 'not zero', [si]);
@@ -312,7 +323,7 @@ export function renderRecord(r: XsRecord, loc: RecordLocation, bytes: Uint8Array
     lines.push(`  ${c.magenta(f.label)}: ${f.value}${meaning}`);
     for (const msg of f.messages ?? []) lines.push(`    ${msg.kind ? c.green(msg.kind) : ''}${msg.rest}`);
   }
-  if (o.hex) lines.push(...hexLines(r.type === 'CONNECTION_DATA' ? withMessageSpans(r, spans, o.order) : spans, bytes, loc.offset, c, o.maxBytes));
+  if (o.hex) for (const l of hexLines(r.type === 'CONNECTION_DATA' ? withMessageSpans(r, spans, o.order) : spans, bytes, loc.offset, c, o.maxBytes)) lines.push(l);
   return lines;
 }
 
