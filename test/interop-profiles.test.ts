@@ -174,7 +174,7 @@ if (missing) {
       const worker = async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
           const key = `${c.name}@${c.daemon}`;
-          results.set(key, await restoreStream(work, c.file, key.replace(/[^A-Za-z0-9.@-]+/g, '_'), { daemon: c.daemon }));
+          results.set(key, await restoreStream(work, c.file, key.replace(/[^A-Za-z0-9.@-]+/g, '_'), { daemon: c.daemon, env: { LU_TIMEOUT: '1' } }));
         }
       };
       await Promise.all(Array.from({ length: 8 }, worker));
