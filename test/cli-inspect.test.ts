@@ -119,7 +119,7 @@ describe('xsmig dump', () => {
     const file = readFileSync(bin('head-v2-quota'));
     const { stream, locations } = decodeStreamDetailed(file);
     const lines = runCli(['dump', '--json', bin('head-v2-quota')]).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toEqual({ header: { version: 2, byteOrder: 'little', reservedFlags: 0 } });
+    expect(lines[0]).toEqual({ schema: 'xsmig-dump/1', header: { version: 2, byteOrder: 'little', reservedFlags: 0 } });
     expect(lines.length).toBe(1 + stream.records.length);
     stream.records.forEach((r, i) => {
       // (Pending data's wire messages come beside the JSON form: test/pending-messages.test.ts.)

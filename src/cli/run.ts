@@ -56,7 +56,7 @@ export function jsonError(e: unknown, code: number, inputLabel?: string): Record
     error.expected = e.expected;
     error.found = e.found;
   }
-  return { ok: false, error };
+  return { schema: 'xsmig-error/1', ok: false, error };
 }
 
 /**

@@ -148,6 +148,7 @@ export const checkCommand: CommandModule<object, Args> = {
       if (argv.json) {
         const total = counts.error + counts.warning + counts.info;
         const obj = {
+          schema: 'xsmig-check/1',
           file: input.label,
           version: stream.header.version,
           byteOrder: stream.header.byteOrder,
@@ -188,7 +189,7 @@ function checkSalvagedInput(input: ReturnType<typeof resolveInput>, argv: Args):
   const out = new BlockWriter(1);
   if (argv.json) {
     out.line(JSON.stringify({
-      file: input.label, version: sv.header.version, byteOrder: sv.header.byteOrder, records: sv.records.length, counts, findings: report.findings,
+      schema: 'xsmig-check/1', file: input.label, version: sv.header.version, byteOrder: sv.header.byteOrder, records: sv.records.length, counts, findings: report.findings,
       target: target ?? null, ready: target ? blocking.length === 0 : null, losses: target ? blocking : null, hostDependent: target ? report.hostDependent ?? [] : null,
       strict, ok: pass && sv.faults.length === 0 && sv.ended, salvage: salvageJson(sv),
     }, null, 2));

@@ -245,7 +245,9 @@ export const convertCommand: CommandModule<object, Args> = {
       .example('$0 convert state_dump --repair --assume-depth unlimited -o fixed', 'repair Xen 4.22 short-header watches') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
-    await runCommand(input.label, () => (argv.salvage ? convertSalvaged(argv, input) : runConvert(argv, input)));
+    // (With -o -, stdout is the stream: a failure's JSON object would corrupt it; the report goes to stderr.)
+    const jsonError = Boolean(argv.json) && argv.output !== '-' && argv.output !== '';
+    await runCommand(input.label, () => (argv.salvage ? convertSalvaged(argv, input) : runConvert(argv, input)), jsonError);
   },
 };
 
@@ -309,7 +311,7 @@ function runConvert(argv: Args, input: ReturnType<typeof resolveInput>, salvage?
   if (depth !== undefined) opts.assumeDepth = depth;
 
   const stages: StageResult[] = [];
-  const report: Record<string, unknown> = { input: input.label, output: toStdout ? '-' : (out ?? null), stages };
+  const report: Record<string, unknown> = { schema: 'xsmig-convert/1', input: input.label, output: toStdout ? '-' : (out ?? null), stages };
   const jsonFd = toStdout ? 2 : 1;
   const say = (line: string): void => {
     if (!argv.json) process.stderr.write(`${line}\n`);

@@ -82,7 +82,7 @@ export const diffCommand: CommandModule<object, Args> = {
       const differ = argv.semantic ? d.semantic.length > 0 : !d.equal;
       const out = new BlockWriter(1);
       if (argv.json) {
-        out.text(`${JSON.stringify({ a: a.label, b: b.label, equal: d.equal, semantic: d.semantic, bytes: d.bytes }, null, 2)}\n`);
+        out.text(`${JSON.stringify({ schema: 'xsmig-diff/1', a: a.label, b: b.label, equal: d.equal, semantic: d.semantic, bytes: d.bytes }, null, 2)}\n`);
       } else {
         const c = palette(useColor(process.stdout));
         const show = (e: DiffEntry): string => {
@@ -104,6 +104,6 @@ export const diffCommand: CommandModule<object, Args> = {
       }
       out.flush();
       return differ ? EXIT.FINDING : EXIT.OK;
-    });
+    }, Boolean(argv.json));
   },
 };

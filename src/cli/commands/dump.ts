@@ -198,6 +198,9 @@ function encodedRecord(r: XsRecord, loc: RecordLocation, order: StreamHeader['by
   return bytes;
 }
 
+/** The version of `dump --json` (spec/schemas/dump.schema.json), on its header line. */
+const DUMP_SCHEMA = 'xsmig-dump/1';
+
 export const dumpCommand: CommandModule<object, Args> = {
   command: 'dump [file]',
   describe: 'Show every record and field, with meanings (and bytes with --hex)',
@@ -225,7 +228,7 @@ export const dumpCommand: CommandModule<object, Args> = {
       .example('$0 dump --json state_dump | jq -c "select(.type==\\"WATCH_DATA\\")"', 'NDJSON for jq') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
-    await runCommand(undefined, () => checkDumpNumbers(argv));
+    await runCommand(undefined, () => checkDumpNumbers(argv), argv.json ? 'ndjson' : false);
     if (process.exitCode) return;
     if (argv.html) {
       await runCommand(input.label, () => dumpHtml(input, argv));
@@ -276,7 +279,7 @@ export const dumpCommand: CommandModule<object, Args> = {
         const sv = salvageInput(input);
         order = sv.header.byteOrder;
         try {
-          if (argv.json) out.line(JSON.stringify({ header: sv.header }));
+          if (argv.json) out.line(JSON.stringify({ schema: DUMP_SCHEMA, header: sv.header }));
           else out.line(color.bold(headerLine(sv.header)));
           let fi = 0;
           const fault = (f: (typeof sv.faults)[number]): void => {
@@ -310,7 +313,7 @@ export const dumpCommand: CommandModule<object, Args> = {
         streamInput(input, {
           onHeader: (h) => {
             order = h.byteOrder;
-            if (argv.json) out.line(JSON.stringify({ header: h }));
+            if (argv.json) out.line(JSON.stringify({ schema: DUMP_SCHEMA, header: h }));
             else out.line(color.bold(headerLine(h)));
           },
           // An onRecord of two parameters gets no view of each record's bytes from the reader

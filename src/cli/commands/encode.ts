@@ -5,10 +5,10 @@ import type { Stream } from '../../model/types.js';
 import { EncodeError } from '../../wire/errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { readWholeInput, resolveInput } from '../input.js';
-import { writeOutput } from '../output.js';
+import { writeAllSync, writeOutput } from '../output.js';
 import { runCommand } from '../run.js';
 
-interface Args { file?: string; output?: string }
+interface Args { file?: string; output?: string; json?: boolean }
 
 /**
  * An encoder error named by where it is in the JSON form (`records[2].connId`), not by the
@@ -30,9 +30,12 @@ export const encodeCommand: CommandModule<object, Args> = {
     y
       .positional('file', { type: 'string', describe: 'JSON form (from decode), or - for stdin' })
       .option('output', { alias: 'o', type: 'string', describe: 'binary output file (written atomically); - for stdout' })
+      .option('json', { type: 'boolean', describe: 'a JSON summary of what was written: bytes, version, byte order, records (stderr with -o -)' })
       .example('$0 encode state.json -o state_dump', 'binary stream from its JSON form') as Argv<Args>,
   handler: async (argv) => {
     const input = resolveInput(argv.file);
+    // (With -o -, standard output is the stream: the --json summary goes to stderr.)
+    const toStdout = argv.output === undefined || argv.output === '-' || argv.output === '';
     await runCommand(input.label, () => {
       if (argv.output === undefined && process.stdout.isTTY) {
         throw new CliError(EXIT.USAGE, 'encode writes binary: give -o OUT (or -o - to force stdout)');
@@ -41,11 +44,19 @@ export const encodeCommand: CommandModule<object, Args> = {
       // (A byte-order mark some editors put first is not JSON: JSON.parse calls it a token.)
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       const stream = streamFromJson(JSON.parse(text));
+      let bytes = 0;
       try {
-        writeOutput(argv.output, (write) => encodeStreamTo(stream, write));
+        writeOutput(argv.output, (write) => encodeStreamTo(stream, (chunk) => {
+          bytes += chunk.length;
+          write(chunk);
+        }));
       } catch (e) {
         throw e instanceof EncodeError ? atJsonPath(e, stream) : e;
       }
-    });
+      if (argv.json) {
+        const summary = { schema: 'xsmig-encode/1', input: input.label, output: toStdout ? '-' : argv.output!, bytes, version: stream.header.version, byteOrder: stream.header.byteOrder, records: stream.records.length };
+        writeAllSync(toStdout ? 2 : 1, Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
+      }
+    }, Boolean(argv.json) && !toStdout);
   },
 };

@@ -11,7 +11,7 @@ import type { StreamArbitraryOptions, UniqueIds } from '../../model/arbitraries.
 import { generateRealistic } from '../../model/realistic.js';
 import { DOMID, type ByteOrder } from '../../wire/constants.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { writeOutput } from '../output.js';
+import { writeAllSync, writeOutput } from '../output.js';
 import { runCommand } from '../run.js';
 
 interface Args {
@@ -34,6 +34,7 @@ interface Args {
   'set-target'?: boolean;
   'extended-watches'?: boolean;
   restorable: boolean;
+  json?: boolean;
 }
 
 /** The options that shape random streams (none of them applies to --nodes/--size). */
@@ -159,6 +160,7 @@ export const genCommand: CommandModule<object, Args> = {
         default: false,
         describe: 'a stream a real xenstored restores with its tree intact: --transactions 0 --no-sockets --no-pending --no-set-target --no-extended-watches, --domids 1-63, --unique-ids none (unless given), little-endian',
       })
+      .option('json', { type: 'boolean', describe: 'a JSON summary of what was written: seed, and each file with its bytes, version, byte order, records (stderr with -o -)' })
       .conflicts('nodes', 'size')
       .conflicts('output', 'out-dir')
       .example('$0 gen --seed 7 --count 100 --out-dir corpus/', '100 random valid streams for a fuzzer corpus')
@@ -167,6 +169,7 @@ export const genCommand: CommandModule<object, Args> = {
       .example('$0 gen --size 100M --seed 1 -o big.bin', 'a realistic 100 MiB stream (about 11,000 guests)')
       .example('$0 gen --nodes 50000 --version 1 -o v1.bin', 'a realistic version 1 stream with 50,000 nodes') as unknown as Argv<Args>,
   handler: async (argv) => {
+    const toStdout = argv.output === '-' || argv.output === '' || (argv.output === undefined && argv['out-dir'] === undefined && !process.stdout.isTTY);
     await runCommand(undefined, async () => {
       const count = argv.count;
       if (!Number.isInteger(count) || count < 1) throw new CliError(EXIT.USAGE, '--count must be a positive integer');
@@ -213,17 +216,29 @@ export const genCommand: CommandModule<object, Args> = {
           throw new CliError(EXIT.CANT_CREATE, `cannot create ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
       }
+      const files: { path: string; seed: number; bytes: number; version: number; byteOrder: ByteOrder; records: number }[] = [];
       for (let i = 0; i < count; i++) {
         const s = streamSeed(seed, i);
         const out = dir !== undefined ? join(dir, fileName(seed, i, count)) : argv.output;
         writeOutput(out, (write) => {
           if (arb) {
-            write(encodeStream(fc.sample(arb, { seed: s, numRuns: 1 })[0]!));
+            const stream = fc.sample(arb, { seed: s, numRuns: 1 })[0]!;
+            const bytes = encodeStream(stream);
+            write(bytes);
+            files.push({ path: out === '' || out === undefined ? '-' : out, seed: s, bytes: bytes.length, version: stream.header.version, byteOrder: stream.header.byteOrder, records: stream.records.length });
           } else {
-            generateRealistic({ nodes: argv.nodes, targetBytes, seed: s, version: version ?? 2, byteOrder: byteOrder ?? 'little' }, write);
+            const v = version ?? 2;
+            const order = byteOrder ?? 'little';
+            const sum = generateRealistic({ nodes: argv.nodes, targetBytes, seed: s, version: v, byteOrder: order }, write);
+            files.push({ path: out === '' || out === undefined ? '-' : out, seed: s, bytes: sum.bytes, version: v, byteOrder: order, records: sum.records });
           }
         });
       }
-    });
+      if (argv.json) {
+        // (With -o -, standard output is the stream: the summary goes to stderr.)
+        const toStdout = files.some((f) => f.path === '-');
+        writeAllSync(toStdout ? 2 : 1, Buffer.from(`${JSON.stringify({ schema: 'xsmig-gen/1', seed, kind: arb ? 'random' : 'realistic', files }, null, 2)}\n`));
+      }
+    }, Boolean(argv.json) && !toStdout);
   },
 };

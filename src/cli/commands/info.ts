@@ -23,6 +23,9 @@ interface Args { file?: string; json?: boolean; all?: boolean; salvage?: boolean
  */
 export const INFO_TABLE_ROWS = 20;
 
+/** The version of `info --json` (spec/schemas/info.schema.json). */
+const INFO_SCHEMA = 'xsmig-info/1';
+
 interface ConnInfo {
   connId: number;
   type: 'ring' | 'socket' | string;
@@ -517,7 +520,7 @@ function infoSalvaged(input: ReturnType<typeof resolveInput>, argv: Args, out: B
   if (sv.trailing) handlers.onTrailing(sv.trailing, new Uint8Array());
   const size = sv.faults.length ? Math.max(...sv.faults.map((f) => f.skippedTo)) : sv.locations.at(-1)!.offset + sv.locations.at(-1)!.wireLen;
   summary.check = checkSummaryOf(checkSalvaged(sv, size).findings);
-  if (argv.json) out.line(JSON.stringify({ ...summary, salvage: salvageJson(sv) }, null, 2));
+  if (argv.json) out.line(JSON.stringify({ schema: INFO_SCHEMA, ...summary, salvage: salvageJson(sv) }, null, 2));
   else {
     const c = palette(useColor());
     writeSummary(summary, input.label, c, (l) => out.line(l));
@@ -548,7 +551,7 @@ export const infoCommand: CommandModule<object, Args> = {
     await runCommand(input.label, () => {
       if (argv.salvage) return infoSalvaged(input, argv, out);
       const s = summarise(input, argv.json || argv.all ? undefined : INFO_TABLE_ROWS);
-      if (argv.json) out.line(JSON.stringify(s, null, 2));
+      if (argv.json) out.line(JSON.stringify({ schema: INFO_SCHEMA, ...s }, null, 2));
       else writeSummary(s, input.label, palette(useColor()), (l) => out.line(l));
       out.flush();
     }, Boolean(argv.json));

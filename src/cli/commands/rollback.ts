@@ -49,10 +49,10 @@ const planCommand: CommandModule<object, PlanArgs> = {
       const hostIds = readHostIds(argv['host-ids']);
       const stream = decodeStream(readWholeInput(input));
       const plan = planRollback(stream, argv.target, hostIds);
-      if (argv.json) process.stdout.write(`${JSON.stringify({ file: input.label, ...plan }, null, 2)}\n`);
+      if (argv.json) process.stdout.write(`${JSON.stringify({ schema: 'xsmig-rollback-plan/1', file: input.label, ...plan }, null, 2)}\n`);
       else process.stdout.write(`${rollbackPlanLines(plan).join('\n')}\n`);
       return plan.needsForce || plan.impossible ? EXIT.FINDING : EXIT.OK;
-    });
+    }, Boolean(argv.json));
   },
 };
 

@@ -5,7 +5,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { resolveInput } from '../input.js';
 import { BlockWriter } from '../output.js';
 import { xsEscape } from '../render/escape.js';
-import { runCommand } from '../run.js';
+import { jsonError, reportError, runCommand } from '../run.js';
 import { faultLines, salvageInput, salvageJson, salvageVerdict, type Salvaged } from '../salvage.js';
 import { streamInput } from '../stream-input.js';
 
@@ -67,7 +67,14 @@ export const treeCommand: CommandModule<object, Args> = {
       if (root !== undefined && argv.all) throw new CliError(EXIT.USAGE, '--all lists the whole tree: not with a PATH');
       let found = root === undefined || root === '/';
       let first = true;
-      if (argv.json) out.line(`{"version": 1, "root": ${JSON.stringify(root ?? '/')}, "nodes": [`);
+      // The object is opened at the first node (or at the end): an input that fails before
+      // any node gives only the error object on stdout; one that fails later, after part of
+      // the listing is out, has its object closed with `"ok": false` and the error in it.
+      let opened = false;
+      const open = (): void => {
+        if (argv.json && !opened) out.line(`{"schema": "xsmig-tree/1", "version": 1, "root": ${JSON.stringify(root ?? '/')}, "nodes": [`);
+        opened = true;
+      };
       // Stream order is the daemon's own pre-order walk, as xenstore-ls shows it; only
       // committed nodes (conn-id 0) belong to the tree.
       const onRecord = (r: XsRecord): void => {
@@ -78,6 +85,7 @@ export const treeCommand: CommandModule<object, Args> = {
           found = true;
         } else if (!argv.all && (r.path === '/' || !r.path.startsWith('/'))) return;
         if (argv.json) {
+          open();
           out.line(`${first ? '' : ','}${nodeJson(r)}`);
           first = false;
         } else out.line(treeLine(r, Boolean(argv.perms)));
@@ -89,15 +97,21 @@ export const treeCommand: CommandModule<object, Args> = {
           salvaged = salvageInput(input);
           salvaged.records.forEach(onRecord);
         } else streamInput(input, { onRecord });
+        if (!found) {
+          // (xenstore-ls: "could not access path")
+          throw new CliError(EXIT.FINDING, `${input.label}: no node ${root} in the saved tree`);
+        }
+        open();
         if (argv.json) out.line(`]${salvaged ? `, "salvage": ${JSON.stringify(salvageJson(salvaged))}` : ''}}`);
+      } catch (e) {
+        if (!argv.json || !opened) throw e;
+        const code = reportError(e, input.label);
+        out.line(`], "ok": false, "error": ${JSON.stringify(jsonError(e, code, input.label).error)}}`);
+        return code;
       } finally {
         out.flush();
       }
       if (salvaged && !argv.json) for (const l of faultLines(salvaged)) process.stderr.write(`xsmig: ${input.label}: ${l.trim()}\n`);
-      if (!found) {
-        // (xenstore-ls: "could not access path")
-        throw new CliError(EXIT.FINDING, `${input.label}: no node ${root} in the saved tree`);
-      }
       if (salvaged) return salvageVerdict(input.label, salvaged);
     }, Boolean(argv.json));
   },
