@@ -3,7 +3,7 @@
 // decimal strings; types as words. Exact: it carries the declared `len`, padding and
 // unterminated strings of non-canonical inputs, so JSON -> binary gives the same bytes.
 
-import type { Stream, XsRecord } from './types.js';
+import type { Stream, StreamHeader, XsRecord } from './types.js';
 import { ALL_RECORD_TYPE_NAMES } from '../wire/constants.js';
 
 export const JSON_FORMAT = 'xsmig-stream/1';
@@ -140,19 +140,30 @@ export function recordFromJson(j: unknown, index: number): XsRecord {
   return r as unknown as XsRecord;
 }
 
-export function streamFromJson(j: unknown): Stream {
-  if (!j || typeof j !== 'object') throw new JsonFormError('$', 'expected a JSON object');
-  const o = j as Record<string, unknown>;
-  if (o.format !== JSON_FORMAT) throw new JsonFormError('$.format', `expected "${JSON_FORMAT}"`);
-  const h = o.header as Record<string, unknown> | undefined;
+/** The header of a JSON form (its `format` checked first); `$.header` names a faulty one. */
+export function headerFromJson(format: unknown, header: unknown): StreamHeader {
+  if (format !== JSON_FORMAT) throw new JsonFormError('$.format', `expected "${JSON_FORMAT}"`);
+  const h = header as Record<string, unknown> | undefined;
   if (!h || typeof h.version !== 'number' || (h.byteOrder !== 'little' && h.byteOrder !== 'big')) {
     throw new JsonFormError('$.header', 'expected { version: number, byteOrder: "little" | "big", reservedFlags?: number }');
   }
+  return { version: h.version, byteOrder: h.byteOrder, reservedFlags: typeof h.reservedFlags === 'number' ? h.reservedFlags : 0 };
+}
+
+/** `$.trailingHex` of a JSON form, as bytes. */
+export function trailingFromJson(hex: unknown): Uint8Array {
+  return fromHex('$.trailingHex', hex);
+}
+
+export function streamFromJson(j: unknown): Stream {
+  if (!j || typeof j !== 'object') throw new JsonFormError('$', 'expected a JSON object');
+  const o = j as Record<string, unknown>;
+  const header = headerFromJson(o.format, o.header);
   if (!Array.isArray(o.records)) throw new JsonFormError('$.records', 'expected an array');
   const stream: Stream = {
-    header: { version: h.version, byteOrder: h.byteOrder, reservedFlags: typeof h.reservedFlags === 'number' ? h.reservedFlags : 0 },
+    header,
     records: o.records.map((r, i) => recordFromJson(r, i)),
   };
-  if (o.trailingHex !== undefined) stream.trailing = fromHex('$.trailingHex', o.trailingHex);
+  if (o.trailingHex !== undefined) stream.trailing = trailingFromJson(o.trailingHex);
   return stream;
 }
