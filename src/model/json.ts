@@ -106,23 +106,27 @@ const BIGINT_KEYS = new Set(['uniqueId']);
 function objFromJson(path: string, o: unknown): Record<string, unknown> {
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new JsonFormError(path, 'expected an object');
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
-    const p = `${path}.${k}`;
+  const src = o as Record<string, unknown>;
+  // (A key's path is made only when it is needed, for an error or a nested object: a path
+  // string per field was a fifth of reading a large JSON form.)
+  for (const k of Object.keys(src)) {
+    const v = src[k];
     // (JSON.parse makes "__proto__" an own key; assigned below it would set the object's
     // prototype, and its fields would be read as the record's own: refused.)
-    if (k === '__proto__') throw new JsonFormError(p, 'not a field of the JSON form (refused: it would be read as the prototype)');
+    if (k === '__proto__') throw new JsonFormError(`${path}.${k}`, 'not a field of the JSON form (refused: it would be read as the prototype)');
     if (k.endsWith('Hex') && (TEXT_OR_HEX.has(k.slice(0, -3)) || HEX_ONLY.has(k.slice(0, -3)))) {
-      out[k.slice(0, -3)] = fromHex(p, v);
+      if (typeof v !== 'string' || !HEX_RE.test(v)) throw new JsonFormError(`${path}.${k}`, 'expected a string of hex digit pairs');
+      out[k.slice(0, -3)] = Buffer.from(v, 'hex');
     } else if (TEXT_OR_HEX.has(k) && typeof v === 'string') {
       // (a quota's `value` is a number and stays one)
       out[k] = Buffer.from(v, 'utf8');
     } else if (BIGINT_KEYS.has(k)) {
-      if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new JsonFormError(p, 'expected a decimal string');
+      if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new JsonFormError(`${path}.${k}`, 'expected a decimal string');
       out[k] = BigInt(v);
     } else if (Array.isArray(v)) {
-      out[k] = v.map((x, i) => (x && typeof x === 'object' ? objFromJson(`${p}[${i}]`, x) : x));
+      out[k] = v.map((x, i) => (x && typeof x === 'object' ? objFromJson(`${path}.${k}[${i}]`, x) : x));
     } else if (v && typeof v === 'object') {
-      out[k] = objFromJson(p, v);
+      out[k] = objFromJson(`${path}.${k}`, v);
     } else {
       out[k] = v;
     }
