@@ -17,6 +17,8 @@ export type { FieldSelection } from './model/fast-decode.js';
 export { StreamWriter } from './model/stream-writer.js';
 export type { StreamWriterOptions } from './model/stream-writer.js';
 export { streamToJson, streamFromJson, streamToJsonText, recordToJson, recordFromJson, JsonFormError, JSON_FORMAT } from './model/json.js';
+export { JsonFormWriter, JsonFormReader } from './model/json-stream.js';
+export type { JsonFormHandlers, JsonFormLayout } from './model/json-stream.js';
 export { streamAnomalies, recordAnomalies } from './model/anomalies.js';
 export { generateRealistic } from './model/realistic.js';
 export type { RealisticOptions, RealisticSummary } from './model/realistic.js';

@@ -3,7 +3,7 @@
 // decimal strings; types as words. Exact: it carries the declared `len`, padding and
 // unterminated strings of non-canonical inputs, so JSON -> binary gives the same bytes.
 
-import type { Stream, XsRecord } from './types.js';
+import type { Stream, StreamHeader, XsRecord } from './types.js';
 import { ALL_RECORD_TYPE_NAMES } from '../wire/constants.js';
 
 export const JSON_FORMAT = 'xsmig-stream/1';
@@ -106,23 +106,27 @@ const BIGINT_KEYS = new Set(['uniqueId']);
 function objFromJson(path: string, o: unknown): Record<string, unknown> {
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new JsonFormError(path, 'expected an object');
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
-    const p = `${path}.${k}`;
+  const src = o as Record<string, unknown>;
+  // (A key's path is made only when it is needed, for an error or a nested object: a path
+  // string per field was a fifth of reading a large JSON form.)
+  for (const k of Object.keys(src)) {
+    const v = src[k];
     // (JSON.parse makes "__proto__" an own key; assigned below it would set the object's
     // prototype, and its fields would be read as the record's own: refused.)
-    if (k === '__proto__') throw new JsonFormError(p, 'not a field of the JSON form (refused: it would be read as the prototype)');
+    if (k === '__proto__') throw new JsonFormError(`${path}.${k}`, 'not a field of the JSON form (refused: it would be read as the prototype)');
     if (k.endsWith('Hex') && (TEXT_OR_HEX.has(k.slice(0, -3)) || HEX_ONLY.has(k.slice(0, -3)))) {
-      out[k.slice(0, -3)] = fromHex(p, v);
+      if (typeof v !== 'string' || !HEX_RE.test(v)) throw new JsonFormError(`${path}.${k}`, 'expected a string of hex digit pairs');
+      out[k.slice(0, -3)] = Buffer.from(v, 'hex');
     } else if (TEXT_OR_HEX.has(k) && typeof v === 'string') {
       // (a quota's `value` is a number and stays one)
       out[k] = Buffer.from(v, 'utf8');
     } else if (BIGINT_KEYS.has(k)) {
-      if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new JsonFormError(p, 'expected a decimal string');
+      if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new JsonFormError(`${path}.${k}`, 'expected a decimal string');
       out[k] = BigInt(v);
     } else if (Array.isArray(v)) {
-      out[k] = v.map((x, i) => (x && typeof x === 'object' ? objFromJson(`${p}[${i}]`, x) : x));
+      out[k] = v.map((x, i) => (x && typeof x === 'object' ? objFromJson(`${path}.${k}[${i}]`, x) : x));
     } else if (v && typeof v === 'object') {
-      out[k] = objFromJson(p, v);
+      out[k] = objFromJson(`${path}.${k}`, v);
     } else {
       out[k] = v;
     }
@@ -140,19 +144,30 @@ export function recordFromJson(j: unknown, index: number): XsRecord {
   return r as unknown as XsRecord;
 }
 
-export function streamFromJson(j: unknown): Stream {
-  if (!j || typeof j !== 'object') throw new JsonFormError('$', 'expected a JSON object');
-  const o = j as Record<string, unknown>;
-  if (o.format !== JSON_FORMAT) throw new JsonFormError('$.format', `expected "${JSON_FORMAT}"`);
-  const h = o.header as Record<string, unknown> | undefined;
+/** The header of a JSON form (its `format` checked first); `$.header` names a faulty one. */
+export function headerFromJson(format: unknown, header: unknown): StreamHeader {
+  if (format !== JSON_FORMAT) throw new JsonFormError('$.format', `expected "${JSON_FORMAT}"`);
+  const h = header as Record<string, unknown> | undefined;
   if (!h || typeof h.version !== 'number' || (h.byteOrder !== 'little' && h.byteOrder !== 'big')) {
     throw new JsonFormError('$.header', 'expected { version: number, byteOrder: "little" | "big", reservedFlags?: number }');
   }
+  return { version: h.version, byteOrder: h.byteOrder, reservedFlags: typeof h.reservedFlags === 'number' ? h.reservedFlags : 0 };
+}
+
+/** `$.trailingHex` of a JSON form, as bytes. */
+export function trailingFromJson(hex: unknown): Uint8Array {
+  return fromHex('$.trailingHex', hex);
+}
+
+export function streamFromJson(j: unknown): Stream {
+  if (!j || typeof j !== 'object') throw new JsonFormError('$', 'expected a JSON object');
+  const o = j as Record<string, unknown>;
+  const header = headerFromJson(o.format, o.header);
   if (!Array.isArray(o.records)) throw new JsonFormError('$.records', 'expected an array');
   const stream: Stream = {
-    header: { version: h.version, byteOrder: h.byteOrder, reservedFlags: typeof h.reservedFlags === 'number' ? h.reservedFlags : 0 },
+    header,
     records: o.records.map((r, i) => recordFromJson(r, i)),
   };
-  if (o.trailingHex !== undefined) stream.trailing = fromHex('$.trailingHex', o.trailingHex);
+  if (o.trailingHex !== undefined) stream.trailing = trailingFromJson(o.trailingHex);
   return stream;
 }

@@ -120,6 +120,16 @@ export function validateRecordsEnd(records: readonly XsRecord[]): void {
   if (!Array.isArray(records)) throw new EncodeError(-1, `records: expected an array, found ${describeValue(records)}`, 'records');
   const last = records.length - 1;
   const at = records.findIndex((r) => r && r.type === 'END');
-  if (at < 0) throw new EncodeError(-1, `the stream has no END record (a reader would take it as cut short): add { type: 'END' } last`, 'records');
-  if (at !== last) throw new EncodeError(at, `END: END is not the last record (${last - at} record(s) after it would be read as trailing bytes): move it to the end, or put bytes after END in trailing`);
+  if (at < 0) throw noEndError();
+  if (at !== last) throw endNotLastError(at, last - at);
+}
+
+/** A stream's records hold no END (validateRecordsEnd's error, for a writer of a stream as it comes). */
+export function noEndError(): EncodeError {
+  return new EncodeError(-1, `the stream has no END record (a reader would take it as cut short): add { type: 'END' } last`, 'records');
+}
+
+/** Records follow END (record `at`): `after` of them. */
+export function endNotLastError(at: number, after: number): EncodeError {
+  return new EncodeError(at, `END: END is not the last record (${after} record(s) after it would be read as trailing bytes): move it to the end, or put bytes after END in trailing`);
 }

@@ -1,9 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
-import { decodeStream } from '../../model/decode.js';
-import { streamToJsonText } from '../../model/json.js';
-import { readWholeInput, resolveInput } from '../input.js';
+import { JsonFormWriter } from '../../model/json-stream.js';
+import { resolveInput } from '../input.js';
 import { writeOutput } from '../output.js';
 import { runCommand } from '../run.js';
+import { streamInput } from '../stream-input.js';
 
 interface Args { file?: string; output?: string }
 
@@ -19,9 +19,34 @@ export const decodeCommand: CommandModule<object, Args> = {
   handler: async (argv) => {
     const input = resolveInput(argv.file);
     await runCommand(input.label, () => {
-      const stream = decodeStream(readWholeInput(input));
-      const text = Buffer.from(streamToJsonText(stream), 'utf8');
-      writeOutput(argv.output, (write) => write(text));
+      // Streamed: each record is written as it is read (memory bounded by the largest record),
+      // the same text as streamToJsonText of the whole stream. On a fault the JSON written to
+      // standard output so far is cut short (with -o nothing is left).
+      writeOutput(argv.output, (write) => {
+        const out = new JsonFormWriter(write);
+        let read = 0;
+        let endAt = -1;
+        streamInput(input, {
+          onHeader: (h) => out.header(h),
+          onRecord: (r, loc) => {
+            out.record(r);
+            if (r.type === 'END') {
+              out.closeRecords();
+              endAt = loc.offset + loc.wireLen;
+            }
+          },
+        }, {
+          reuseLocation: true,
+          chunksReused: true,
+          // Bytes after END, from the chunks themselves (the reader keeps only the first MiB).
+          tap: (chunk) => {
+            const start = read;
+            read += chunk.length;
+            if (endAt >= 0 && read > endAt) out.trailing(chunk.subarray(Math.max(0, endAt - start)));
+          },
+        });
+        out.end();
+      });
     });
   },
 };

@@ -1,10 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
-import { encodeStreamTo } from '../../model/encode.js';
-import { streamFromJson } from '../../model/json.js';
-import type { Stream } from '../../model/types.js';
+import { JsonFormReader } from '../../model/json-stream.js';
+import { StreamWriter } from '../../model/stream-writer.js';
+import type { StreamHeader } from '../../model/types.js';
+import { endNotLastError, noEndError } from '../../model/validate.js';
 import { EncodeError } from '../../wire/errors.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { readWholeInput, resolveInput } from '../input.js';
+import { readInputChunks, resolveInput } from '../input.js';
 import { writeAllSync, writeOutput } from '../output.js';
 import { runCommand } from '../run.js';
 
@@ -14,9 +15,9 @@ interface Args { file?: string; output?: string; json?: boolean }
  * An encoder error named by where it is in the JSON form (`records[2].connId`), not by the
  * record's index and wire field name: the person fixes the JSON.
  */
-function atJsonPath(e: EncodeError, stream: Stream): EncodeError {
+function atJsonPath(e: EncodeError, recordType: string | undefined): EncodeError {
   if (e.recordIndex < 0) return e.field && !e.message.startsWith(e.field) ? new EncodeError(-1, `${e.field}: ${e.message}`) : e;
-  const type = stream.records[e.recordIndex]?.type ?? '?';
+  const type = recordType ?? '?';
   let rest = e.message.replace(/^record #\d+: /, '');
   if (rest.startsWith(`${type}: `)) rest = rest.slice(type.length + 2);
   if (e.field && rest.startsWith(`${e.field}: `)) return new EncodeError(-1, `records[${e.recordIndex}].${e.field} (${type}): ${rest.slice(e.field.length + 2)}`);
@@ -40,21 +41,55 @@ export const encodeCommand: CommandModule<object, Args> = {
       if (argv.output === undefined && process.stdout.isTTY) {
         throw new CliError(EXIT.USAGE, 'encode writes binary: give -o OUT (or -o - to force stdout)');
       }
-      let text = readWholeInput(input).toString('utf8');
-      // (A byte-order mark some editors put first is not JSON: JSON.parse calls it a token.)
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      const stream = streamFromJson(JSON.parse(text));
+      // Streamed: the JSON form is read line by line (a record per line, as decode writes it,
+      // or dump --json's NDJSON; another layout is parsed whole) and each record is written
+      // as it comes. On a fault, -o leaves nothing; standard output has what was written.
       let bytes = 0;
-      try {
-        writeOutput(argv.output, (write) => encodeStreamTo(stream, (chunk) => {
-          bytes += chunk.length;
-          write(chunk);
-        }));
-      } catch (e) {
-        throw e instanceof EncodeError ? atJsonPath(e, stream) : e;
-      }
+      let header: StreamHeader | undefined;
+      let records = 0;
+      writeOutput(argv.output, (write) => {
+        let writer: StreamWriter | undefined;
+        let endAt = -1;
+        let after = 0;
+        let trailing: Uint8Array | undefined;
+        let type: string | undefined;
+        const reader = new JsonFormReader({
+          onHeader: (h) => {
+            header = h;
+            writer = new StreamWriter(h, (chunk) => {
+              bytes += chunk.length;
+              write(chunk);
+            }, { transient: true });
+          },
+          onRecord: (r, i) => {
+            records++;
+            if (endAt >= 0) {
+              after++;
+              return;
+            }
+            type = r.type;
+            if (r.type === 'END') endAt = i;
+            writer!.write(r);
+          },
+          onTrailing: (b) => {
+            trailing = b;
+          },
+        });
+        try {
+          readInputChunks(input, (chunk) => reader.push(chunk));
+          reader.end();
+          if (endAt < 0) throw noEndError();
+          if (after) {
+            type = 'END';
+            throw endNotLastError(endAt, after);
+          }
+          writer!.end(trailing);
+        } catch (e) {
+          throw e instanceof EncodeError ? atJsonPath(e, type) : e;
+        }
+      });
       if (argv.json) {
-        const summary = { schema: 'xsmig-encode/1', input: input.label, output: toStdout ? '-' : argv.output!, bytes, version: stream.header.version, byteOrder: stream.header.byteOrder, records: stream.records.length };
+        const summary = { schema: 'xsmig-encode/1', input: input.label, output: toStdout ? '-' : argv.output!, bytes, version: header!.version, byteOrder: header!.byteOrder, records };
         writeAllSync(toStdout ? 2 : 1, Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
       }
     }, Boolean(argv.json) && !toStdout);
