@@ -12,16 +12,8 @@ import { StreamReader } from '../src/model/stream-reader.js';
 import type { Stream, XsRecord } from '../src/model/types.js';
 import { EncodeError } from '../src/wire/errors.js';
 import { CAPTURES, CLI, ROOT, runCli } from './helpers/cli.js';
+import { quotaBytes, jsonOf } from './helpers/issue17.js';
 
-const QUOTA = `${CAPTURES}head-v2-quota.bin`;
-const quotaBytes = () => readFileSync(QUOTA);
-const tmp = () => mkdtempSync(join(tmpdir(), 'xsmig-i17-'));
-const withRecords = (f: (records: XsRecord[]) => void): Buffer => {
-  const s = decodeStream(quotaBytes());
-  f(s.records);
-  return Buffer.from(encodeStream(s));
-};
-const jsonOf = (): Record<string, unknown> => streamToJson(decodeStream(quotaBytes())) as Record<string, unknown>;
 
 describe('issue 17 defects: the library', () => {
   it('#8: StreamReader: after onRecord throws, end() does not deliver records again', () => {

@@ -13,15 +13,6 @@ import type { Stream, XsRecord } from '../src/model/types.js';
 import { EncodeError } from '../src/wire/errors.js';
 import { CAPTURES, CLI, ROOT, runCli } from './helpers/cli.js';
 
-const QUOTA = `${CAPTURES}head-v2-quota.bin`;
-const quotaBytes = () => readFileSync(QUOTA);
-const tmp = () => mkdtempSync(join(tmpdir(), 'xsmig-i17-'));
-const withRecords = (f: (records: XsRecord[]) => void): Buffer => {
-  const s = decodeStream(quotaBytes());
-  f(s.records);
-  return Buffer.from(encodeStream(s));
-};
-const jsonOf = (): Record<string, unknown> => streamToJson(decodeStream(quotaBytes())) as Record<string, unknown>;
 
 describe('issue 17 defects: the package', () => {
   it('#14: the package: LICENSE, maps that resolve, no prepare script, README outputs ignored', () => {
