@@ -19,24 +19,14 @@ import { CAPTURES, runCli } from './helpers/cli.js';
 export function streamedJson(bytes: Uint8Array, chunk: number): string {
   const parts: Uint8Array[] = [];
   const out = new JsonFormWriter((c) => parts.push(Buffer.from(c)));
-  let read = 0;
-  let endAt = -1;
   const reader = new StreamReader({
     onHeader: (h) => out.header(h),
-    onRecord: (r, loc) => {
-      out.record(r);
-      if (r.type === 'END') {
-        out.closeRecords();
-        endAt = loc.offset + loc.wireLen;
-      }
-    },
+    onRecord: (r, loc) => out.recordAt(r, loc),
   });
   for (let at = 0; at < bytes.length; at += chunk) {
     const c = bytes.subarray(at, Math.min(bytes.length, at + chunk));
     reader.push(c);
-    const start = read;
-    read += c.length;
-    if (endAt >= 0 && read > endAt) out.trailing(c.subarray(Math.max(0, endAt - start)));
+    out.input(c);
   }
   reader.end();
   out.end();

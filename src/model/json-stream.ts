@@ -13,6 +13,9 @@ export class JsonFormWriter {
   private records = 0;
   private closed = false;
   private inTrailing = false;
+  /** Input bytes seen by input(), and where END ends in them (-1: not read yet). */
+  private read = 0;
+  private endAt = -1;
 
   constructor(private readonly write: (chunk: Uint8Array) => void) {}
 
@@ -36,6 +39,28 @@ export class JsonFormWriter {
 
   record(r: XsRecord): void {
     this.put(`${this.records++ ? ',\n' : ''}    ${JSON.stringify(recordToJson(r))}`);
+  }
+
+  /**
+   * A record as the streaming reader delivers it, at `loc` (its offset and wire length): after
+   * END the records array closes and input() takes the bytes that follow from the input.
+   */
+  recordAt(r: XsRecord, loc: { offset: number; wireLen: number }): void {
+    this.record(r);
+    if (r.type === 'END') {
+      this.closeRecords();
+      this.endAt = loc.offset + loc.wireLen;
+    }
+  }
+
+  /**
+   * Each chunk of the input, in order, as it is read: the bytes after END are written from the
+   * chunks themselves (the streaming reader keeps only the first MiB of them).
+   */
+  input(chunk: Uint8Array): void {
+    const start = this.read;
+    this.read += chunk.length;
+    if (this.endAt >= 0 && this.read > this.endAt) this.trailing(chunk.subarray(Math.max(0, this.endAt - start)));
   }
 
   /** Closes the records array (after END; end() does it if not called). */

@@ -24,26 +24,14 @@ export const decodeCommand: CommandModule<object, Args> = {
       // standard output so far is cut short (with -o nothing is left).
       writeOutput(argv.output, (write) => {
         const out = new JsonFormWriter(write);
-        let read = 0;
-        let endAt = -1;
         streamInput(input, {
           onHeader: (h) => out.header(h),
-          onRecord: (r, loc) => {
-            out.record(r);
-            if (r.type === 'END') {
-              out.closeRecords();
-              endAt = loc.offset + loc.wireLen;
-            }
-          },
+          onRecord: (r, loc) => out.recordAt(r, loc),
         }, {
           reuseLocation: true,
           chunksReused: true,
-          // Bytes after END, from the chunks themselves (the reader keeps only the first MiB).
-          tap: (chunk) => {
-            const start = read;
-            read += chunk.length;
-            if (endAt >= 0 && read > endAt) out.trailing(chunk.subarray(Math.max(0, endAt - start)));
-          },
+          // (The bytes after END are taken from the chunks themselves.)
+          tap: (chunk) => out.input(chunk),
         });
         out.end();
       });
